@@ -1,0 +1,117 @@
+"""``/api/items``: the catalog of items that inventory points hold quantities of."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response, status
+from pydantic import Field
+
+from app.catalog import service
+from app.catalog.repository import ItemRepository
+from app.catalog.schemas import ItemCreate, ItemRead, ItemUpdate
+from app.core.db import SessionDep
+from app.core.errors import NotFound
+from app.core.fields import MAX_ID
+from app.core.schemas import NOT_JSON_RESPONSE, VALIDATION_ERROR_RESPONSE, ErrorBody, error_response
+from app.models import InventoryItem
+
+router = APIRouter(
+    prefix="/api/items",
+    tags=["items"],
+    responses=VALIDATION_ERROR_RESPONSE,
+)
+
+
+class ItemInUseBody(ErrorBody):
+    points: list[int] = Field(description="Ids of the inventory points that list the item.")
+
+
+NOT_FOUND = error_response(404, "No item has this id.", "Inventory item 17 does not exist.")
+NAME_TAKEN = error_response(
+    409,
+    "The name or part number is already used by another item.",
+    "The name is taken by item 17 ('Drill 6 mm HSS'); names and part numbers are compared "
+    "ignoring case and white space.",
+)
+ITEM_IN_USE = error_response(
+    409,
+    "An inventory point still lists the item.",
+    "Item 17 is still listed at 1 inventory point(s): 'Crib A' (3). "
+    "Remove it from those points first.",
+    model=ItemInUseBody,
+    points=[3],
+)
+
+
+def get_repository(session: SessionDep) -> ItemRepository:
+    return ItemRepository(session)
+
+
+RepositoryDep = Annotated[ItemRepository, Depends(get_repository)]
+ItemID = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the inventory item.")]
+
+
+async def existing_item(item_id: ItemID, repository: RepositoryDep) -> InventoryItem:
+    item = await repository.get(item_id)
+    if item is None:
+        raise NotFound(f"Inventory item {item_id} does not exist.")
+    return item
+
+
+ItemDep = Annotated[InventoryItem, Depends(existing_item)]
+
+
+@router.get("/", summary="List all items", response_model=dict[int, ItemRead])
+@router.get("", include_in_schema=False)
+async def list_items(repository: RepositoryDep) -> dict[int, ItemRead]:
+    """Every item in the catalog, as an object mapping item id to item."""
+    return {item.id: ItemRead.model_validate(item) for item in await repository.list_all()}
+
+
+@router.get("/{item_id}", summary="Get one item", response_model=ItemRead, responses=NOT_FOUND)
+async def get_item(item: ItemDep) -> ItemRead:
+    """A single catalog item."""
+    return ItemRead.model_validate(item)
+
+
+@router.put(
+    "/",
+    summary="Create an item",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ItemRead,
+    responses=NAME_TAKEN | NOT_JSON_RESPONSE,
+)
+@router.put("", status_code=status.HTTP_201_CREATED, include_in_schema=False)
+async def create_item(body: ItemCreate, repository: RepositoryDep) -> ItemRead:
+    """Add an item to the catalog. Names and part numbers must be unique (ignoring case and
+    white space); a part number is text, so `000123` keeps its zeros."""
+    item = await repository.create(
+        name=body.name, part_number=body.part_number, description=body.description
+    )
+    return ItemRead.model_validate(item)
+
+
+@router.patch(
+    "/{item_id}",
+    summary="Edit an item",
+    response_model=ItemRead,
+    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE,
+)
+async def update_item(item: ItemDep, body: ItemUpdate, repository: RepositoryDep) -> ItemRead:
+    """A JSON merge patch (RFC 7396): fields left out keep their values; `part_number: null`
+    removes the part number and `description: null` clears the description."""
+    await service.update_item(repository, item=item, patch=body)
+    return ItemRead.model_validate(item)
+
+
+@router.delete(
+    "/{item_id}",
+    summary="Delete an item",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND | ITEM_IN_USE,
+)
+async def delete_item(item: ItemDep, repository: RepositoryDep) -> None:
+    """Remove an item from the catalog. Refused with 409 while any inventory point lists it,
+    even with quantity 0: remove it from those points first (PATCH the point with
+    `{"items": {"<id>": null}}`)."""
+    await service.delete_item(repository, item=item)

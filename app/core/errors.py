@@ -1,0 +1,97 @@
+"""Domain exceptions and the handlers that render every error as ``{"detail": ...}``."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette import status
+
+
+class ServiceError(Exception):
+    """A failure the client can act on; ``detail`` says what went wrong and what to do."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+class Conflict(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+
+
+class InvalidRequest(ServiceError):
+    """A well-formed request that names things that do not fit (an unknown item, say).
+
+    Rendered like a validation error: ``detail`` plus one ``errors`` entry per bad value.
+    """
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]]) -> None:
+        super().__init__(detail, errors=errors)
+
+
+def field_error(loc: tuple[str | int, ...], msg: str, type_: str) -> dict[str, Any]:
+    """One entry of a 422's ``errors`` list."""
+    return {"loc": list(loc), "msg": msg, "type": type_}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    # Pydantic prefixes messages raised by our validators with "Value error, ".
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "json_invalid" and "error" in error.get("ctx", {}):
+        message = f"{message}: {error['ctx']['error']}"
+    return field_error(tuple(error["loc"]), message, str(error["type"]))
+
+
+async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def _body_not_json(request: Request, exc: RequestValidationError) -> bool:
+    """FastAPI leaves a body sent without a JSON content type unparsed; say so plainly."""
+    body_errors = [e for e in exc.errors() if tuple(e["loc"]) == ("body",)]
+    return bool(body_errors) and not _is_json(request.headers.get("content-type", ""))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    if _body_not_json(request, exc):
+        return JSONResponse(
+            {
+                "detail": "The request body must be JSON: send it with "
+                "Content-Type: application/json (or application/merge-patch+json)."
+            },
+            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        )
+    errors = [_field_error(error) for error in exc.errors()]
+    summary = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in errors)
+    return JSONResponse(
+        {"detail": f"Invalid request: {summary}", "errors": errors},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,61 @@
+"""Field types shared by the request schemas: names, part numbers, quantities, ids."""
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from app.core.text import has_control_characters
+from app.models.inventory_item import (
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    PART_NUMBER_MAX_LENGTH,
+)
+
+# The largest integer every JSON client (JavaScript included) reads exactly.
+MAX_QUANTITY = 2**53 - 1
+MAX_ID = 2**31 - 1
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_control_characters(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError("must not contain control characters (line breaks, tabs, NUL, ...)")
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON numbers only: "7" and true are not quantities, 7.0 is, 7.5 fails as fractional.
+    if isinstance(value, bool | str):
+        raise ValueError("must be a whole number 0 or more, written as a JSON number")
+    return value
+
+
+def reject_null(value: Any) -> Any:
+    """For merge patches: null would remove a field the resource cannot be without."""
+    if value is None:
+        raise ValueError("cannot be null; leave the field out to keep its current value")
+    return value
+
+
+Name = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=NAME_MAX_LENGTH, examples=["Crib A"]),
+    AfterValidator(_no_control_characters),
+]
+PartNumber = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=PART_NUMBER_MAX_LENGTH, examples=["DR-0006"]),
+    AfterValidator(_no_control_characters),
+]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Quantity = Annotated[
+    int,
+    BeforeValidator(_whole_number),
+    Field(ge=0, le=MAX_QUANTITY, description="A whole number, 0 or more.", examples=[40]),
+]
+ItemId = Annotated[int, Field(ge=1, le=MAX_ID, description="An inventory item id.")]

@@ -1,0 +1,28 @@
+"""Normalised keys that decide when two names or part numbers are "the same".
+
+Names compare after Unicode NFKC, trimming, collapsing runs of white space and case folding;
+part numbers the same way but keep their inner white space. The keys are stored in unique
+indexed columns so the database, not a check before the insert, enforces uniqueness.
+"""
+
+import unicodedata
+
+
+def _fold(text: str) -> str:
+    # NFKC both before and after folding: casefold() can produce unnormalised sequences.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def name_key(name: str) -> str:
+    """The key two names share when they mean the same thing."""
+    return " ".join(_fold(name).split())
+
+
+def part_number_key(part_number: str) -> str:
+    """The key two part numbers share when they mean the same thing (text, zeros kept)."""
+    return _fold(part_number).strip()
+
+
+def has_control_characters(text: str) -> bool:
+    """True when the text holds a control character (C0, DEL or C1)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)

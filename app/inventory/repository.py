@@ -1,0 +1,109 @@
+"""Every query on inventory points and their stock."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import unique_or_conflict
+from app.core.text import name_key
+from app.models import InventoryItem, InventoryPoint, Stock
+
+
+class PointRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list_all(self) -> Sequence[tuple[InventoryPoint, dict[int, int]]]:
+        """Every point with its items, in id order: two queries, however many points."""
+        points = (
+            await self.session.scalars(select(InventoryPoint).order_by(InventoryPoint.id))
+        ).all()
+        items: defaultdict[int, dict[int, int]] = defaultdict(dict)
+        rows = await self.session.execute(
+            select(Stock.point_id, Stock.item_id, Stock.quantity).order_by(
+                Stock.point_id, Stock.item_id
+            )
+        )
+        for point_id, item_id, quantity in rows:
+            items[point_id][item_id] = quantity
+        return [(point, items[point.id]) for point in points]
+
+    async def get(self, point_id: int) -> InventoryPoint | None:
+        return await self.session.get(InventoryPoint, point_id)
+
+    async def items_of(self, point_id: int) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(Stock.item_id, Stock.quantity)
+            .where(Stock.point_id == point_id)
+            .order_by(Stock.item_id)
+        )
+        return dict(rows.tuples().all())
+
+    async def create(self, *, name: str) -> InventoryPoint:
+        point = InventoryPoint()
+        await self.rename(point, name)
+        return point
+
+    async def rename(self, point: InventoryPoint, name: str) -> None:
+        """Set the point's name and flush; a name another point has is a 409."""
+        point.name, point.name_key = name, name_key(name)
+
+        async def describe() -> str:
+            taken = (
+                await self.session.execute(
+                    select(InventoryPoint.id, InventoryPoint.name).where(
+                        InventoryPoint.name_key == point.name_key
+                    )
+                )
+            ).one()
+            return (
+                f"The name {name!r} is taken: inventory point {taken.id} is named "
+                f"{taken.name!r} (names are compared ignoring case and white space)."
+            )
+
+        async with unique_or_conflict(self.session, describe):
+            self.session.add(point)
+
+    async def delete(self, point: InventoryPoint) -> None:
+        """Delete the point; its stock rows go with it (ON DELETE CASCADE)."""
+        await self.session.delete(point)
+        await self.session.flush()
+
+    async def unknown_items(self, item_ids: Iterable[int]) -> list[int]:
+        """The ids among ``item_ids`` that no catalog item has, sorted."""
+        wanted = set(item_ids)
+        if not wanted:
+            return []
+        found = await self.session.scalars(
+            select(InventoryItem.id).where(InventoryItem.id.in_(wanted))
+        )
+        return sorted(wanted.difference(found))
+
+    async def set_quantities(self, point_id: int, quantities: Mapping[int, int]) -> None:
+        """Upsert many quantities at once: one statement, however many items."""
+        if not quantities:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(Stock)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Stock.point_id, Stock.item_id],
+            set_={"quantity": statement.excluded.quantity},
+        )
+        await self.session.execute(
+            statement,
+            [
+                {"point_id": point_id, "item_id": item_id, "quantity": quantity}
+                for item_id, quantity in quantities.items()
+            ],
+        )
+
+    async def remove_items(self, point_id: int, item_ids: Iterable[int]) -> None:
+        ids = list(item_ids)
+        if ids:
+            await self.session.execute(
+                delete(Stock).where(Stock.point_id == point_id, Stock.item_id.in_(ids))
+            )

@@ -1,0 +1,117 @@
+"""``/api/inventory``: inventory points and the quantities they hold (the source's paths)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response, status
+
+from app.core.db import SessionDep
+from app.core.errors import NotFound
+from app.core.fields import MAX_ID
+from app.core.schemas import NOT_JSON_RESPONSE, VALIDATION_ERROR_RESPONSE, error_response
+from app.inventory import service
+from app.inventory.repository import PointRepository
+from app.inventory.schemas import PointCreate, PointRead, PointUpdate
+from app.models import InventoryPoint
+
+router = APIRouter(
+    prefix="/api/inventory",
+    tags=["inventory points"],
+    responses=VALIDATION_ERROR_RESPONSE,
+)
+
+NOT_FOUND = error_response(
+    404, "No inventory point has this id.", "Inventory point 3 does not exist."
+)
+NAME_TAKEN = error_response(
+    409,
+    "Another inventory point has this name (ignoring case and white space).",
+    "The name 'crib a' is taken: inventory point 3 is named 'Crib A' "
+    "(names are compared ignoring case and white space).",
+)
+
+
+def get_repository(session: SessionDep) -> PointRepository:
+    return PointRepository(session)
+
+
+RepositoryDep = Annotated[PointRepository, Depends(get_repository)]
+PointID = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the inventory point.")]
+
+
+async def existing_point(inv_pt_id: PointID, repository: RepositoryDep) -> InventoryPoint:
+    point = await repository.get(inv_pt_id)
+    if point is None:
+        raise NotFound(f"Inventory point {inv_pt_id} does not exist.")
+    return point
+
+
+PointDep = Annotated[InventoryPoint, Depends(existing_point)]
+
+
+async def _read(repository: PointRepository, point: InventoryPoint) -> PointRead:
+    return PointRead(id=point.id, name=point.name, items=await repository.items_of(point.id))
+
+
+@router.get("/", summary="List all inventory points", response_model=dict[int, PointRead])
+@router.get("", include_in_schema=False)
+async def list_points(repository: RepositoryDep) -> dict[int, PointRead]:
+    """List all inventory points: an object mapping inventory point id to inventory point."""
+    return {
+        point.id: PointRead(id=point.id, name=point.name, items=items)
+        for point, items in await repository.list_all()
+    }
+
+
+@router.get(
+    "/{inv_pt_id}",
+    summary="Get one inventory point",
+    response_model=PointRead,
+    responses=NOT_FOUND,
+)
+async def get_point(point: PointDep, repository: RepositoryDep) -> PointRead:
+    """Get a single inventory point with the quantity of every item it lists."""
+    return await _read(repository, point)
+
+
+@router.put(
+    "/",
+    summary="Create an inventory point",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PointRead,
+    responses=NAME_TAKEN | NOT_JSON_RESPONSE,
+)
+@router.put("", status_code=status.HTTP_201_CREATED, include_in_schema=False)
+async def create_point(body: PointCreate, repository: RepositoryDep) -> PointRead:
+    """Create a new inventory point with no items. The name is trimmed and must be unique,
+    ignoring case and surrounding or repeated white space."""
+    point = await repository.create(name=body.name)
+    return PointRead(id=point.id, name=point.name, items={})
+
+
+@router.patch(
+    "/{inv_pt_id}",
+    summary="Edit an inventory point",
+    response_model=PointRead,
+    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE,
+)
+async def update_point(point: PointDep, body: PointUpdate, repository: RepositoryDep) -> PointRead:
+    """Edit an existing inventory point. The body is a (partial) inventory point applied as a
+    JSON merge patch (RFC 7396): fields left out are unchanged, and `items` merges key by key:
+    a quantity sets that item at this point, `null` removes the item from the point. An
+    unknown item id, a negative or fractional quantity, or an `id` other than the path's is
+    422 and changes nothing."""
+    await service.update_point(repository, point=point, patch=body)
+    return await _read(repository, point)
+
+
+@router.delete(
+    "/{inv_pt_id}",
+    summary="Delete an inventory point",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND,
+)
+async def delete_point(point: PointDep, repository: RepositoryDep) -> None:
+    """Delete an existing inventory point and every quantity it holds. The items stay in the
+    catalog."""
+    await repository.delete(point)

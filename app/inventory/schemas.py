@@ -1,0 +1,47 @@
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from app.core.fields import ItemId, Name, Quantity, reject_null
+from app.core.schemas import ReadSchema, RequestSchema
+
+MAX_ITEMS_PER_PATCH = 10_000
+
+PointName = Annotated[
+    Name,
+    Field(
+        description="Name of the inventory point; unique ignoring case and surrounding or "
+        "repeated white space.",
+        examples=["Crib A"],
+    ),
+]
+
+
+class PointRead(ReadSchema):
+    id: int = Field(description="Unique, numeric id of this inventory point.", examples=[3])
+    name: str = Field(description="Name of this inventory point.", examples=["Crib A"])
+    items: dict[int, int] = Field(
+        description="Maps inventory item ids to the quantity stored at this point. An item "
+        "listed with 0 is counted, none left; an item not listed is not stocked here.",
+        examples=[{"17": 40, "18": 0}],
+    )
+
+
+class PointCreate(RequestSchema):
+    name: PointName
+
+
+class PointUpdate(RequestSchema):
+    """A JSON merge patch (RFC 7396) of an inventory point."""
+
+    id: int | None = Field(default=None, description="If given, must equal the path's id.")
+    name: PointName | None = None
+    items: dict[ItemId, Quantity | None] | None = Field(
+        default=None,
+        max_length=MAX_ITEMS_PER_PATCH,
+        description="Merged key by key: a quantity sets that item at this point, null removes "
+        f"the item from the point. At most {MAX_ITEMS_PER_PATCH:,} items per request.",
+        examples=[{"17": 35, "18": None}],
+    )
+
+    _not_null = field_validator("id", "name", "items", mode="before")(reject_null)

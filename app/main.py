@@ -1,0 +1,59 @@
+"""The application factory: settings, database lifespan, routers and error handlers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+
+from app.catalog.router import router as catalog_router
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.settings import Settings, get_settings
+from app.inventory.router import router as inventory_router
+
+DESCRIPTION = """
+Keeps track of where tools and parts are stored and how many there are.
+
+* **Inventory points** (`/api/inventory/`) are cribs, cabinets and vans; each maps
+  inventory item ids to the quantity stored there.
+* **Items** (`/api/items/`) are the catalog the points hold quantities of.
+
+Errors are JSON with a `detail` a person can act on; invalid requests (422) also list every bad
+value under `errors`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable operation ids (the endpoint's function name) for generated clients.
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database.from_settings(settings)
+        app.state.database = database
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    # FastAPIOffline serves Swagger UI and ReDoc assets from the package, not a CDN.
+    app: FastAPI = FastAPIOffline(
+        title="Inventory service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    app.include_router(inventory_router)
+    app.include_router(catalog_router)
+    return app
+
+
+app = create_app()
