@@ -25,6 +25,19 @@ value under `errors`.
 """
 
 
+TAGS = [
+    {
+        "name": "inventory points",
+        "description": "Cribs, cabinets and vans, and the quantity of each item they hold.",
+    },
+    {
+        "name": "items",
+        "description": "The catalog of tools and parts; a stock count can only match items "
+        "that exist here.",
+    },
+]
+
+
 def _operation_id(route: APIRoute) -> str:
     # Stable operation ids (the endpoint's function name) for generated clients.
     return route.name
@@ -47,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Inventory service",
         version="0.1.0",
         description=DESCRIPTION,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )

@@ -31,8 +31,6 @@ class ItemRepository:
         """Set the item's identifiers and flush; a taken name or part number is a 409."""
         keys = name_key(name), part_number_key(part_number) if part_number else None
         item_id = item.id or 0
-        item.name, item.name_key = name, keys[0]
-        item.part_number, item.part_number_key = part_number, keys[1]
 
         async def describe() -> str:
             for column, value, label in (
@@ -54,6 +52,8 @@ class ItemRepository:
             return "The name or part number is taken by another item."
 
         async with unique_or_conflict(self.session, describe):
+            item.name, item.name_key = name, keys[0]
+            item.part_number, item.part_number_key = part_number, keys[1]
             self.session.add(item)
 
     async def delete(self, item: InventoryItem) -> None:

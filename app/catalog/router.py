@@ -17,7 +17,6 @@ from app.models import InventoryItem
 router = APIRouter(
     prefix="/api/items",
     tags=["items"],
-    responses=VALIDATION_ERROR_RESPONSE,
 )
 
 
@@ -60,14 +59,39 @@ async def existing_item(item_id: ItemID, repository: RepositoryDep) -> Inventory
 ItemDep = Annotated[InventoryItem, Depends(existing_item)]
 
 
-@router.get("/", summary="List all items", response_model=dict[int, ItemRead])
+@router.get(
+    "/",
+    summary="List all items",
+    response_model=dict[int, ItemRead],
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "17": {
+                            "id": 17,
+                            "name": "Drill 6 mm HSS",
+                            "part_number": "DR-0006",
+                            "description": "",
+                        }
+                    }
+                }
+            }
+        }
+    },
+)
 @router.get("", include_in_schema=False)
 async def list_items(repository: RepositoryDep) -> dict[int, ItemRead]:
     """Every item in the catalog, as an object mapping item id to item."""
     return {item.id: ItemRead.model_validate(item) for item in await repository.list_all()}
 
 
-@router.get("/{item_id}", summary="Get one item", response_model=ItemRead, responses=NOT_FOUND)
+@router.get(
+    "/{item_id}",
+    summary="Get one item",
+    response_model=ItemRead,
+    responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
+)
 async def get_item(item: ItemDep) -> ItemRead:
     """A single catalog item."""
     return ItemRead.model_validate(item)
@@ -78,15 +102,17 @@ async def get_item(item: ItemDep) -> ItemRead:
     summary="Create an item",
     status_code=status.HTTP_201_CREATED,
     response_model=ItemRead,
-    responses=NAME_TAKEN | NOT_JSON_RESPONSE,
+    responses=NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 @router.put("", status_code=status.HTTP_201_CREATED, include_in_schema=False)
-async def create_item(body: ItemCreate, repository: RepositoryDep) -> ItemRead:
+async def create_item(body: ItemCreate, repository: RepositoryDep, response: Response) -> ItemRead:
     """Add an item to the catalog. Names and part numbers must be unique (ignoring case and
-    white space); a part number is text, so `000123` keeps its zeros."""
+    white space); a part number is text, so `000123` keeps its zeros. `Location` names the
+    new item."""
     item = await repository.create(
         name=body.name, part_number=body.part_number, description=body.description
     )
+    response.headers["Location"] = f"{router.prefix}/{item.id}"
     return ItemRead.model_validate(item)
 
 
@@ -94,7 +120,7 @@ async def create_item(body: ItemCreate, repository: RepositoryDep) -> ItemRead:
     "/{item_id}",
     summary="Edit an item",
     response_model=ItemRead,
-    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE,
+    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 async def update_item(item: ItemDep, body: ItemUpdate, repository: RepositoryDep) -> ItemRead:
     """A JSON merge patch (RFC 7396): fields left out keep their values; `part_number: null`
@@ -108,7 +134,7 @@ async def update_item(item: ItemDep, body: ItemUpdate, repository: RepositoryDep
     summary="Delete an item",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND | ITEM_IN_USE,
+    responses=NOT_FOUND | ITEM_IN_USE | VALIDATION_ERROR_RESPONSE,
 )
 async def delete_item(item: ItemDep, repository: RepositoryDep) -> None:
     """Remove an item from the catalog. Refused with 409 while any inventory point lists it,

@@ -44,7 +44,9 @@ class ItemUpdate(RequestSchema):
     """A JSON merge patch (RFC 7396) of an item: fields left out stay as they are."""
 
     id: int | None = Field(default=None, description="If given, must equal the path's id.")
-    name: ItemName | None = None
+    name: ItemName | None = Field(
+        default=None, description="New name for the item; leave it out to keep the name."
+    )
     part_number: OptionalPartNumber = None
     description: Description | None = Field(
         default=None, description="New description; null clears it."

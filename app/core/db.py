@@ -128,6 +128,9 @@ async def unique_or_conflict(
 ) -> AsyncIterator[None]:
     """Flush the block's changes in a savepoint; a unique violation becomes a 409.
 
+    Make the changes inside the block: ``begin_nested()`` flushes what is already pending
+    outside the savepoint first.
+
     The database's unique index decides, so two concurrent creates cannot both win; the
     savepoint keeps the transaction usable so ``describe`` can say which value is taken.
     """

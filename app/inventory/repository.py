@@ -40,7 +40,7 @@ class PointRepository:
             .where(Stock.point_id == point_id)
             .order_by(Stock.item_id)
         )
-        return dict(rows.tuples().all())
+        return {row.item_id: row.quantity for row in rows}
 
     async def create(self, *, name: str) -> InventoryPoint:
         point = InventoryPoint()
@@ -49,13 +49,13 @@ class PointRepository:
 
     async def rename(self, point: InventoryPoint, name: str) -> None:
         """Set the point's name and flush; a name another point has is a 409."""
-        point.name, point.name_key = name, name_key(name)
+        key = name_key(name)
 
         async def describe() -> str:
             taken = (
                 await self.session.execute(
                     select(InventoryPoint.id, InventoryPoint.name).where(
-                        InventoryPoint.name_key == point.name_key
+                        InventoryPoint.name_key == key
                     )
                 )
             ).one()
@@ -65,6 +65,7 @@ class PointRepository:
             )
 
         async with unique_or_conflict(self.session, describe):
+            point.name, point.name_key = name, key
             self.session.add(point)
 
     async def delete(self, point: InventoryPoint) -> None:

@@ -16,7 +16,6 @@ from app.models import InventoryPoint
 router = APIRouter(
     prefix="/api/inventory",
     tags=["inventory points"],
-    responses=VALIDATION_ERROR_RESPONSE,
 )
 
 NOT_FOUND = error_response(
@@ -52,7 +51,20 @@ async def _read(repository: PointRepository, point: InventoryPoint) -> PointRead
     return PointRead(id=point.id, name=point.name, items=await repository.items_of(point.id))
 
 
-@router.get("/", summary="List all inventory points", response_model=dict[int, PointRead])
+@router.get(
+    "/",
+    summary="List all inventory points",
+    response_model=dict[int, PointRead],
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {"3": {"id": 3, "name": "Crib A", "items": {"17": 40, "18": 0}}}
+                }
+            }
+        }
+    },
+)
 @router.get("", include_in_schema=False)
 async def list_points(repository: RepositoryDep) -> dict[int, PointRead]:
     """List all inventory points: an object mapping inventory point id to inventory point."""
@@ -66,7 +78,7 @@ async def list_points(repository: RepositoryDep) -> dict[int, PointRead]:
     "/{inv_pt_id}",
     summary="Get one inventory point",
     response_model=PointRead,
-    responses=NOT_FOUND,
+    responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
 async def get_point(point: PointDep, repository: RepositoryDep) -> PointRead:
     """Get a single inventory point with the quantity of every item it lists."""
@@ -78,13 +90,16 @@ async def get_point(point: PointDep, repository: RepositoryDep) -> PointRead:
     summary="Create an inventory point",
     status_code=status.HTTP_201_CREATED,
     response_model=PointRead,
-    responses=NAME_TAKEN | NOT_JSON_RESPONSE,
+    responses=NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 @router.put("", status_code=status.HTTP_201_CREATED, include_in_schema=False)
-async def create_point(body: PointCreate, repository: RepositoryDep) -> PointRead:
+async def create_point(
+    body: PointCreate, repository: RepositoryDep, response: Response
+) -> PointRead:
     """Create a new inventory point with no items. The name is trimmed and must be unique,
-    ignoring case and surrounding or repeated white space."""
+    ignoring case and surrounding or repeated white space. `Location` names the new point."""
     point = await repository.create(name=body.name)
+    response.headers["Location"] = f"{router.prefix}/{point.id}"
     return PointRead(id=point.id, name=point.name, items={})
 
 
@@ -92,7 +107,7 @@ async def create_point(body: PointCreate, repository: RepositoryDep) -> PointRea
     "/{inv_pt_id}",
     summary="Edit an inventory point",
     response_model=PointRead,
-    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE,
+    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 async def update_point(point: PointDep, body: PointUpdate, repository: RepositoryDep) -> PointRead:
     """Edit an existing inventory point. The body is a (partial) inventory point applied as a
@@ -109,7 +124,7 @@ async def update_point(point: PointDep, body: PointUpdate, repository: Repositor
     summary="Delete an inventory point",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND,
+    responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
 async def delete_point(point: PointDep, repository: RepositoryDep) -> None:
     """Delete an existing inventory point and every quantity it holds. The items stay in the

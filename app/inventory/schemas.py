@@ -35,7 +35,9 @@ class PointUpdate(RequestSchema):
     """A JSON merge patch (RFC 7396) of an inventory point."""
 
     id: int | None = Field(default=None, description="If given, must equal the path's id.")
-    name: PointName | None = None
+    name: PointName | None = Field(
+        default=None, description="New name for the point; leave it out to keep the name."
+    )
     items: dict[ItemId, Quantity | None] | None = Field(
         default=None,
         max_length=MAX_ITEMS_PER_PATCH,

@@ -1,0 +1,83 @@
+"""Fixtures: a migrated database per backend, built once; a rolled-back transaction per test."""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.core.db import Database, create_engine
+from app.core.settings import Settings
+from app.main import create_app
+from app.models import Base
+from tests.databases import fresh_postgres_database, migrate
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database of each kind, built once per run."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "inventory.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        migrate(url)
+        yield url
+        return
+    with fresh_postgres_database() as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, connection: AsyncConnection
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app, with every request's unit of work nested in the test's transaction."""
+    app = create_app(settings)
+    app.state.database = Database(connection, owns_engine=False)
+    async with _client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def committing_client(
+    settings: Settings, engine: AsyncEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on the real engine: requests commit for real and run truly concurrently.
+    Every table is emptied afterwards."""
+    app = create_app(settings)
+    app.state.database = Database(engine, owns_engine=False)
+    async with _client(app) as client:
+        yield client
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(delete(table))
