@@ -11,6 +11,7 @@ from app.catalog.router import router as catalog_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.settings import Settings, get_settings
+from app.imports.router import router as imports_router
 from app.inventory.router import router as inventory_router
 
 DESCRIPTION = """
@@ -29,6 +30,10 @@ TAGS = [
     {
         "name": "inventory points",
         "description": "Cribs, cabinets and vans, and the quantity of each item they hold.",
+    },
+    {
+        "name": "imports",
+        "description": "Stock counts and catalogs from spreadsheets: CSV, XLSX, XLS, ODS.",
     },
     {
         "name": "items",
@@ -64,8 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
+    app.state.settings = settings
     install_error_handlers(app)
     app.include_router(inventory_router)
+    app.include_router(imports_router)
     app.include_router(catalog_router)
     return app
 

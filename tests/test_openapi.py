@@ -17,6 +17,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/items/{item_id}"): "get_item",
     ("patch", "/api/items/{item_id}"): "update_item",
     ("delete", "/api/items/{item_id}"): "delete_item",
+    ("post", "/api/inventory/{ipt_id}/import"): "import_stock_count",
+    ("post", "/api/items/import"): "import_catalog",
 }
 
 
@@ -62,12 +64,15 @@ async def test_every_error_response_has_a_detail_schema_and_an_example(
             assert {"404", "422"} <= set(errors), key
         if key[0] in {"put", "patch"}:
             assert {"409", "415", "422"} <= set(errors), key
+        if key[0] == "post":
+            assert {"413", "415", "422"} <= set(errors), key
         for code, response in errors.items():
             content = response["content"]["application/json"]
             assert content["example"]["detail"], (key, code)
-            schema_name = content["schema"]["$ref"].rsplit("/", 1)[-1]
-            schema = openapi["components"]["schemas"][schema_name]
-            assert "detail" in schema["properties"], (key, code)
+            schema = content["schema"]
+            for ref in [option["$ref"] for option in schema.get("anyOf", [schema])]:
+                body = openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+                assert "detail" in body["properties"], (key, code)
 
 
 async def test_item_delete_documents_the_conflict_while_stocked(openapi: dict[str, Any]) -> None:
@@ -78,6 +83,17 @@ async def test_item_delete_documents_the_conflict_while_stocked(openapi: dict[st
 async def test_path_parameters_keep_the_sources_names(openapi: dict[str, Any]) -> None:
     parameters = openapi["paths"]["/api/inventory/{inv_pt_id}"]["get"]["parameters"]
     assert [p["name"] for p in parameters] == ["inv_pt_id"]
+    imports = openapi["paths"]["/api/inventory/{ipt_id}/import"]["post"]["parameters"]
+    assert [p["name"] for p in imports] == ["ipt_id", "dry_run"]
+
+
+@pytest.mark.parametrize("path", ["/api/inventory/{ipt_id}/import", "/api/items/import"])
+async def test_imports_document_a_multipart_file_upload(
+    openapi: dict[str, Any], path: str
+) -> None:
+    body = openapi["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert body["schema"]["required"] == ["file"]
+    assert body["schema"]["properties"]["file"]["format"] == "binary"
 
 
 async def test_every_public_schema_field_is_described(openapi: dict[str, Any]) -> None:

@@ -98,6 +98,16 @@ class Database:
             await self.bind.dispose()
 
 
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+# For endpoints that must choose when their transaction starts (imports: not before the
+# upload has arrived), next to the request's own session.
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit when the endpoint returns, roll back when it raises."""
     database: Database = request.app.state.database

@@ -27,6 +27,20 @@ class Conflict(ServiceError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class PayloadTooLarge(ServiceError):
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+
+
+class InvalidUpload(ServiceError):
+    """An upload that is not the multipart form the endpoint expects."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+
 class InvalidRequest(ServiceError):
     """A well-formed request that names things that do not fit (an unknown item, say).
 

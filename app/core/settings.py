@@ -1,7 +1,9 @@
 """Configuration, read once from the environment (prefix ``INVENTORY_``)."""
 
 from functools import lru_cache
+from typing import Annotated
 
+from fastapi import Depends, Request
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,8 +28,50 @@ class Settings(BaseSettings):
         default=10, ge=0, description="Extra PostgreSQL connections allowed beyond the pool."
     )
 
+    import_max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Largest upload an import accepts; larger is 413 before the body is read.",
+    )
+    import_max_rows: int = Field(
+        default=1_000_000, ge=1, description="Most data rows one import sheet may have (413)."
+    )
+    import_max_listed_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="How many not_matched, skipped and error rows an answer lists; the "
+        "summary always has the full counts.",
+    )
+    import_max_unpacked_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1,
+        description="Most bytes the parts of an XLSX/ODS package may unpack to (zip bombs).",
+    )
+    import_max_compression_ratio: int = Field(
+        default=200,
+        ge=1,
+        description="Highest unpacked/packed size ratio of a package part (zip bombs).",
+    )
+    import_workbook_memory_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=64 * 1024 * 1024,
+        description="Address space of the child process that reads a workbook (413 beyond).",
+    )
+    import_workbook_timeout_seconds: float = Field(
+        default=120, gt=0, description="Longest a workbook may take to read (422 beyond)."
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings; tests call ``get_settings.cache_clear()`` to re-read."""
     return Settings()
+
+
+def _app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# The settings the app was created with (tests create apps with settings of their own).
+SettingsDep = Annotated[Settings, Depends(_app_settings)]

@@ -15,11 +15,17 @@ def _fold(text: str) -> str:
 
 def name_key(name: str) -> str:
     """The key two names share when they mean the same thing."""
+    # ASCII is already NFKC, and its case folding is lower(): the common case, made cheap
+    # because an import computes a key for every row.
+    if name.isascii():
+        return " ".join(name.lower().split())
     return " ".join(_fold(name).split())
 
 
 def part_number_key(part_number: str) -> str:
     """The key two part numbers share when they mean the same thing (text, zeros kept)."""
+    if part_number.isascii():
+        return part_number.lower().strip()
     return _fold(part_number).strip()
 
 

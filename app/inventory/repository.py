@@ -2,12 +2,14 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, Executable, Integer, bindparam, delete, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import unique_or_conflict
+from app.core.rowsets import JsonRowset
 from app.core.text import name_key
 from app.models import InventoryItem, InventoryPoint, Stock
 
@@ -31,8 +33,10 @@ class PointRepository:
             items[point_id][item_id] = quantity
         return [(point, items[point.id]) for point in points]
 
-    async def get(self, point_id: int) -> InventoryPoint | None:
-        return await self.session.get(InventoryPoint, point_id)
+    async def get(self, point_id: int, *, for_update: bool = False) -> InventoryPoint | None:
+        """The point; ``for_update`` locks its row (PostgreSQL) so writes to one point are
+        serialised. SQLite needs no row lock: a write transaction holds the database's."""
+        return await self.session.get(InventoryPoint, point_id, with_for_update=for_update)
 
     async def items_of(self, point_id: int) -> dict[int, int]:
         rows = await self.session.execute(
@@ -87,19 +91,9 @@ class PointRepository:
         """Upsert many quantities at once: one statement, however many items."""
         if not quantities:
             return
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(Stock)
-        statement = statement.on_conflict_do_update(
-            index_elements=[Stock.point_id, Stock.item_id],
-            set_={"quantity": statement.excluded.quantity},
-        )
+        rowset, statement = _upsert_quantities(self.session.get_bind().dialect.name)
         await self.session.execute(
-            statement,
-            [
-                {"point_id": point_id, "item_id": item_id, "quantity": quantity}
-                for item_id, quantity in quantities.items()
-            ],
+            statement, {"point_id": point_id, **rowset.bind(list(quantities.items()))}
         )
 
     async def remove_items(self, point_id: int, item_ids: Iterable[int]) -> None:
@@ -108,3 +102,24 @@ class PointRepository:
             await self.session.execute(
                 delete(Stock).where(Stock.point_id == point_id, Stock.item_id.in_(ids))
             )
+
+
+@cache
+def _upsert_quantities(dialect: str) -> tuple[JsonRowset, Executable]:
+    """INSERT ... SELECT from a rowset of (item id, quantity) ON CONFLICT DO UPDATE."""
+    rows = JsonRowset(dialect, "quantities", [("item_id", Integer()), ("quantity", BigInteger())])
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # WHERE true: SQLite needs it to parse INSERT ... SELECT ... ON CONFLICT.
+    # The table, not the ORM class: ORM bulk-insert semantics would claim the parameters.
+    statement = insert(Stock.metadata.tables["stock"]).from_select(
+        ["point_id", "item_id", "quantity"],
+        select(
+            bindparam("point_id", type_=Integer()), rows.column("item_id"), rows.column("quantity")
+        )
+        .select_from(rows.table)
+        .where(true()),
+    )
+    return rows, statement.on_conflict_do_update(
+        index_elements=["point_id", "item_id"],
+        set_={"quantity": statement.excluded.quantity},
+    )

@@ -1,0 +1,161 @@
+"""CSV text: its encoding, its delimiter and its records, read as a stream.
+
+Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and Windows-1252 where the bytes are not
+UTF-8. Text holding NUL or other control characters is not a CSV file (415). The delimiter
+(comma, semicolon, tab) is the one under which the first row passes the header rules; Excel's
+``sep=;`` first line is honoured (and, as in Excel, not counted as a row). Line ends may be CRLF,
+LF or CR; RFC 4180 quoting keeps a quoted line break inside its cell, so row numbers count
+records, as a spreadsheet program shows them.
+"""
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from app.core.errors import UnsupportedMediaType
+from app.imports.columns import Columns, Layout, resolve
+from app.imports.errors import unreadable
+from app.imports.formats import SUPPORTED
+from app.imports.sheet import MAX_CELL_LENGTH, MAX_COLUMNS, Sheet, SheetRow, is_blank
+
+DELIMITERS: Final = (",", ";", "\t")
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SEP_LINE = re.compile(r"sep=(.)\r?\n?", re.IGNORECASE)
+_CHUNK = 1 << 20
+_HEAD = 1 << 16
+
+# One process-wide setting: a cell may be as long as a spreadsheet cell can be.
+csv.field_size_limit(MAX_CELL_LENGTH)
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes strictly; refuse control characters on the way."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with path.open("rb") as file:
+        try:
+            while chunk := file.read(_CHUNK):
+                _refuse_control_characters(decoder.decode(chunk))
+            _refuse_control_characters(decoder.decode(b"", final=True))
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _refuse_control_characters(text: str) -> None:
+    if _CONTROL.search(text):
+        raise UnsupportedMediaType(
+            f"The file is neither a workbook nor text: it holds binary content (NUL or "
+            f"control characters). Upload {SUPPORTED}."
+        )
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as file:
+        start = file.read(4)
+    for bom, encoding in _BOMS:
+        if start.startswith(bom):
+            if _decodes(path, encoding):
+                return encoding
+            raise unreadable(f"The file starts with a {encoding} byte order mark but is not.")
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes(path, encoding):
+            return encoding
+    raise UnsupportedMediaType(
+        f"The file is neither a workbook nor text in UTF-8, UTF-16 or Windows-1252. "
+        f"Upload {SUPPORTED}."
+    )
+
+
+def _first_record(head: str, delimiter: str) -> tuple[int, list[str]] | None:
+    """The first non-blank record of ``head`` and its row number, under ``delimiter``."""
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if not is_blank(record):
+                return number, record
+    except csv.Error:
+        return None
+    return None
+
+
+def _choose_delimiter(head: str, layout: Layout) -> tuple[str, int, Columns]:
+    """The delimiter under which the header passes; else the one that splits it most."""
+    tried: list[tuple[int, str, int, Columns]] = []
+    for delimiter in DELIMITERS:
+        first = _first_record(head, delimiter)
+        if first is None:
+            continue
+        number, header = first
+        columns = resolve(header, layout)
+        if columns.problem is None:
+            return delimiter, number, columns
+        tried.append((len(header), delimiter, number, columns))
+    if not tried:
+        raise unreadable("The file holds no header row: every line is empty.", code="no_header")
+    _, delimiter, number, columns = max(tried, key=lambda attempt: attempt[0])
+    return delimiter, number, columns
+
+
+def open_csv(path: Path, layout: Layout) -> Sheet:
+    encoding = detect_encoding(path)
+    stream = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
+    try:
+        head = stream.read(_HEAD)
+        separator = _SEP_LINE.match(head)
+        delimiter_given = separator.group(1) if separator else None
+        skip = separator.end() if separator else 0
+        if delimiter_given is not None:
+            first = _first_record(head[skip:], delimiter_given)
+            if first is None:
+                raise unreadable("The file has a sep= line but no header row.", code="no_header")
+            header_row, columns = first[0], resolve(first[1], layout)
+            delimiter = delimiter_given
+        else:
+            delimiter, header_row, columns = _choose_delimiter(head, layout)
+        stream.seek(0)
+        stream.read(skip)
+    except BaseException:
+        stream.close()
+        raise
+    return Sheet(
+        format="csv",
+        sheet_name=None,
+        header_row=header_row,
+        columns=columns,
+        rows=_records(stream, delimiter, header_row),
+        from_csv=True,
+    )
+
+
+def _records(stream: io.TextIOWrapper, delimiter: str, header_row: int) -> Iterator[SheetRow]:
+    """The records after the header, numbered as a spreadsheet program shows them."""
+    number = 0
+    with stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        try:
+            for number, record in enumerate(reader, start=1):
+                if number <= header_row:
+                    continue
+                if len(record) > MAX_COLUMNS:
+                    raise unreadable(
+                        f"Row {number} has {len(record):,} cells; a sheet has at most "
+                        f"{MAX_COLUMNS:,} columns.",
+                        code="too_many_columns",
+                        row=number,
+                    )
+                yield number, record
+        except csv.Error as exc:
+            raise unreadable(
+                f"Row {number + 1} cannot be read as CSV: {exc}.",
+                code="malformed_csv",
+                row=number + 1,
+            ) from exc

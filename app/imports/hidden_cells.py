@@ -1,0 +1,152 @@
+"""Cells a workbook reader shows as empty but are not: error values and formulas never computed.
+
+python-calamine reads an error cell (``#DIV/0!``) and a formula with no saved value as an
+empty string, which would make a broken quantity look like "not counted". These scans find
+such cells in the sheet's XML so they become row errors instead. They stream the part and only
+look closely at blocks of rows that contain a formula or an error at all, so a sheet of plain
+values costs one pass of ``bytes.find``.
+"""
+
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+from app.imports.cells import Cell, ErrorCell, FormulaWithoutValue
+
+# row number -> {0-based absolute column -> what the cell really holds}
+HiddenCells = dict[int, dict[int, Cell]]
+
+_CHUNK = 1 << 20
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+_XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_XLSX_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_XLSX_ERROR_TYPE = re.compile(rb'\bt="e"')
+_XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+# Plain substring tests: a regex here costs more than the whole parse on big sheets.
+_XLSX_HINTS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
+_XLSX_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
+
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>", re.DOTALL
+)
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
+_ODS_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="(\d+)"')
+_ODS_COLUMNS_REPEATED = re.compile(rb'table:number-columns-repeated="(\d+)"')
+_ODS_ERROR = b'calcext:value-type="error"'
+_ODS_TEXT = re.compile(rb"<text:p>([^<]*)</text:p>")
+
+
+def _blocks(stream: IO[bytes], boundary: bytes) -> Iterator[bytes]:
+    """The part in pieces that end on ``boundary`` (a closing row tag), so no row is split."""
+    rest = b""
+    while chunk := stream.read(_CHUNK):
+        rest += chunk
+        cut = rest.rfind(boundary)
+        if cut >= 0:
+            cut += len(boundary)
+            yield rest[:cut]
+            rest = rest[cut:]
+    if rest:
+        yield rest
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + (letter - 64)
+    return index - 1
+
+
+def _xlsx_sheet_part(package: zipfile.ZipFile, sheet_name: str) -> str | None:
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PACKAGE_RELS}Relationship")
+    }
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        if sheet.get("name") == sheet_name:
+            target = targets.get(sheet.get(_RELATIONSHIP), "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _xlsx_hidden(cell_attributes: bytes, inner: bytes | None) -> Cell:
+    if _XLSX_ERROR_TYPE.search(cell_attributes):
+        value = _XLSX_VALUE.search(inner or b"")
+        return ErrorCell(value.group(1).decode() if value else "#ERROR")
+    if inner is None:
+        return None
+    formula = _XLSX_FORMULA.search(inner)
+    if formula is not None and not _XLSX_VALUE.search(inner):
+        return FormulaWithoutValue((formula.group(2) or b"").decode(errors="replace"))
+    return None
+
+
+def xlsx_hidden_cells(path: Path, sheet_name: str) -> HiddenCells:
+    found: HiddenCells = {}
+    with zipfile.ZipFile(path) as package:
+        part = _xlsx_sheet_part(package, sheet_name)
+        if part is None or part not in package.namelist():
+            return found
+        with package.open(part) as stream:
+            for block in _blocks(stream, b"</row>"):
+                if not any(hint in block for hint in _XLSX_HINTS):
+                    continue
+                for cell in _XLSX_CELL.finditer(block):
+                    hidden = _xlsx_hidden(cell.group(1), cell.group(2))
+                    ref = _XLSX_REF.search(cell.group(1))
+                    if hidden is not None and ref is not None:
+                        row, column = int(ref.group(2)), _column_index(ref.group(1))
+                        found.setdefault(row, {})[column] = hidden
+    return found
+
+
+def _repeat(pattern: re.Pattern[bytes], attributes: bytes) -> int:
+    match = pattern.search(attributes)
+    return int(match.group(1)) if match else 1
+
+
+def _contains(path: Path, member: str, needle: bytes) -> bool:
+    with zipfile.ZipFile(path) as package, package.open(member) as stream:
+        return any(needle in block for block in _blocks(stream, b">"))
+
+
+def ods_hidden_cells(path: Path, sheet_name: str) -> HiddenCells:
+    """Error cells of an ODS sheet (LibreOffice marks them ``calcext:value-type="error"``)."""
+    found: HiddenCells = {}
+    if not _contains(path, "content.xml", _ODS_ERROR):
+        return found
+    wanted = sheet_name.encode()
+    inside, row, column, row_repeat = False, 0, 0, 1
+    with zipfile.ZipFile(path) as package, package.open("content.xml") as stream:
+        for block in _blocks(stream, b"</table:table-row>"):
+            for tag in _ODS_TAG.finditer(block):
+                closing, kind, attributes, empty = tag.groups()
+                if kind == b"table":
+                    if closing and inside:
+                        return found
+                    name = _ODS_NAME.search(attributes)
+                    inside = not closing and name is not None and name.group(1) == wanted
+                    row = 0
+                elif not inside:
+                    continue
+                elif kind == b"table-row" and closing:
+                    row += row_repeat - 1
+                elif kind == b"table-row":
+                    row_repeat = _repeat(_ODS_ROWS_REPEATED, attributes)
+                    row, column = row + 1, 0
+                    if empty:
+                        row += row_repeat - 1
+                elif not closing:
+                    if _ODS_ERROR in attributes:
+                        text = _ODS_TEXT.search(block, tag.end())
+                        shown = text.group(1).decode(errors="replace") if text else "#ERROR"
+                        found.setdefault(row, {})[column] = ErrorCell(shown)
+                    column += _repeat(_ODS_COLUMNS_REPEATED, attributes)
+    return found

@@ -1,0 +1,211 @@
+"""``POST /api/inventory/{ipt_id}/import`` (the stock count) and ``POST /api/items/import``."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import DatabaseDep, SessionDep
+from app.core.errors import NotFound
+from app.core.fields import MAX_ID
+from app.core.schemas import Responses, ValidationErrorBody, error_response
+from app.core.settings import SettingsDep
+from app.imports import catalog_load, stock_count
+from app.imports.columns import CATALOG, STOCK_COUNT, Layout
+from app.imports.formats import SUPPORTED
+from app.imports.intake import open_sheet
+from app.imports.limits import ImportLimits
+from app.imports.schemas import CatalogImportResult, ImportRejectedBody, ImportResult
+from app.imports.sheet import Sheet
+from app.imports.upload import FIELD, received_upload
+from app.inventory.repository import PointRepository
+
+router = APIRouter(tags=["imports"])
+Result = TypeVar("Result", ImportResult, CatalogImportResult)
+
+DryRun = Annotated[
+    bool,
+    Query(
+        description="Answer exactly as the import would, and change nothing.",
+    ),
+]
+PointID = Annotated[
+    int, Path(ge=1, le=MAX_ID, description="ID of the inventory point to import to.")
+]
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FIELD],
+                    "properties": {
+                        FIELD: {
+                            "type": "string",
+                            "format": "binary",
+                            "description": f"The sheet: {SUPPORTED}. The format is told by "
+                            "the content, not the file name.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+REJECTED: Responses = {
+    422: {
+        "model": ImportRejectedBody | ValidationErrorBody,
+        "description": "The sheet cannot be used; nothing was changed. `errors` lists every "
+        "bad row (row number, column, value, code, message), `error_count` counts them all. "
+        "A malformed query string is answered in the API's usual validation shape.",
+        "content": {
+            "application/json": {
+                "example": {
+                    "detail": "The sheet has 2 error(s); nothing was changed. First: row 4: "
+                    "“7.5” is not a whole number. (and 1 more)",
+                    "errors": [
+                        {
+                            "row": 4,
+                            "column": "Qty",
+                            "value": "7.5",
+                            "code": "fractional_quantity",
+                            "message": "“7.5” is not a whole number.",
+                        },
+                        {
+                            "row": 9,
+                            "column": "Qty",
+                            "value": "-2",
+                            "code": "negative_quantity",
+                            "message": "“-2” is negative; quantities are 0 or more.",
+                        },
+                    ],
+                    "error_count": 2,
+                }
+            }
+        },
+    }
+}
+TOO_LARGE = error_response(
+    413,
+    "The upload, its unpacked workbook, or its number of rows is over a limit.",
+    "The upload is larger than 52,428,800 bytes, the most an import accepts "
+    "(INVENTORY_IMPORT_MAX_UPLOAD_BYTES).",
+)
+UNSUPPORTED = error_response(
+    415,
+    "The file is not a spreadsheet the service reads.",
+    f"The file is neither a workbook nor text: it holds binary content (NUL or control "
+    f"characters). Upload {SUPPORTED}.",
+)
+POINT_NOT_FOUND = error_response(
+    404, "No inventory point has this id.", "Inventory point 3 does not exist."
+)
+CATALOG_CHANGED = error_response(
+    409,
+    "Another request changed the catalog while the sheet was imported; nothing was changed.",
+    "The catalog changed while the sheet was imported (an item it matched was deleted); "
+    "nothing was changed. Upload the file again.",
+)
+
+
+async def _with_sheet(
+    request: Request,
+    settings_limits: ImportLimits,
+    layout: Layout,
+    work: Callable[[Sheet], Awaitable[Result]],
+) -> Result:
+    """Receive the upload, open its sheet off the event loop, run ``work``, clean up."""
+    async with received_upload(request, max_bytes=settings_limits.max_upload_bytes) as upload:
+        sheet = await anyio.to_thread.run_sync(open_sheet, upload.path, layout, settings_limits)
+        try:
+            return await work(sheet)
+        finally:
+            await anyio.to_thread.run_sync(sheet.close)
+
+
+@router.post(
+    "/api/inventory/{ipt_id}/import",
+    summary="Import a stock count into an inventory point",
+    response_model=ImportResult,
+    openapi_extra=UPLOAD_BODY,
+    responses=POINT_NOT_FOUND | CATALOG_CHANGED | TOO_LARGE | UNSUPPORTED | REJECTED,
+)
+async def import_stock_count(
+    ipt_id: PointID,
+    request: Request,
+    session: SessionDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    dry_run: DryRun = False,
+) -> ImportResult:
+    """Import tool quantities to a specified inventory point from an uploaded CSV or XLSX
+    file (XLS and ODS too), sent as multipart form field `file`.
+
+    **Layout**: the first row holds the column headers; a `quantity` (or `qty`) column is
+    required, and at least one of `name` (or `item`) and `part number` (or `barcode`).
+    Column order does not matter; headers ignore case, surrounding white space and `_`/`-`.
+    In a workbook, the first visible worksheet whose first row passes these rules is read.
+
+    **Rows**: a row that matches no item is listed in `not_matched` with the reason. Items at
+    the point but not in the sheet are not changed; items in both get the sheet's quantity;
+    items only in the sheet are added with it. A matched row with an empty quantity is not
+    counted (`skipped`). Quantities are whole numbers, 0 or more (`7`, `7.0`, `1,200`).
+
+    **All or nothing**: any row error (a bad quantity, an item listed twice, an error cell, a
+    formula without a saved value) means nothing changes and the answer is 422 listing every
+    error by row number. `?dry_run=true` answers exactly as the import would and changes
+    nothing."""
+    limits = ImportLimits.from_settings(settings)
+    # 404 before a byte of the upload is read; a short read transaction of its own.
+    async with database.read_sessions() as check:
+        if await PointRepository(check).get(ipt_id) is None:
+            raise NotFound(f"Inventory point {ipt_id} does not exist.")
+
+    async def count(sheet: Sheet) -> ImportResult:
+        async def run(target: AsyncSession) -> ImportResult:
+            return await stock_count.count_stock(
+                target, point_id=ipt_id, sheet=sheet, limits=limits, dry_run=dry_run
+            )
+
+        if not dry_run:
+            return await run(session)
+        async with database.read_sessions() as read:
+            return await run(read)
+
+    return await _with_sheet(request, limits, STOCK_COUNT, count)
+
+
+@router.post(
+    "/api/items/import",
+    summary="Import items into the catalog",
+    response_model=CatalogImportResult,
+    openapi_extra=UPLOAD_BODY,
+    responses=TOO_LARGE | UNSUPPORTED | REJECTED,
+)
+async def import_catalog(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    dry_run: DryRun = False,
+) -> CatalogImportResult:
+    """Load a catalog from a sheet (CSV, XLSX, XLS or ODS) sent as multipart form field
+    `file`: columns `name` (or `item`, required), `part number` (or `barcode`) and
+    `description`. Items are identified by name (ignoring case and white space). A name not
+    in the catalog creates the item; an existing item gets the sheet's description (where the
+    cell is not empty) and its part number if it had none. A part number that belongs to
+    another item, or differs from the item's own, is a row error.
+
+    All or nothing, like the stock count: any row error means nothing changes and the answer
+    is 422 listing every error. `?dry_run=true` answers exactly as the import would and
+    changes nothing."""
+    limits = ImportLimits.from_settings(settings)
+
+    async def load(sheet: Sheet) -> CatalogImportResult:
+        return await catalog_load.load_catalog(session, sheet=sheet, limits=limits, dry_run=dry_run)
+
+    return await _with_sheet(request, limits, CATALOG, load)

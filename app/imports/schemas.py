@@ -1,0 +1,83 @@
+"""The answers of the imports: what was matched, applied, skipped, and what was wrong."""
+
+from pydantic import Field
+
+from app.core.schemas import ErrorBody, ReadSchema
+
+
+class NotMatchedRow(ReadSchema):
+    row: int = Field(description="Row number as the spreadsheet program shows it (header: 1).")
+    name: str | None = Field(description="The row's name cell, as the sheet gives it.")
+    part_number: str | None = Field(description="The row's part number cell, as text.")
+    quantity: int | None = Field(description="The row's quantity; null when the cell is empty.")
+    reason: str = Field(description="Why the row matched no item.")
+
+
+class SkippedRow(ReadSchema):
+    row: int = Field(description="Row number as the spreadsheet program shows it.")
+    item_id: int = Field(description="The item the row matched.")
+    name: str | None = Field(description="The row's name cell.")
+    part_number: str | None = Field(description="The row's part number cell.")
+
+
+class ImportSummary(ReadSchema):
+    rows: int = Field(description="Data rows read (blank rows are not counted).")
+    matched: int = Field(
+        description="Rows that matched an item: added + updated + unchanged + skipped."
+    )
+    not_matched: int = Field(
+        description="Rows that matched no item (all of them, even when the list is capped)."
+    )
+    skipped: int = Field(
+        description="Matched rows with an empty quantity: not counted, nothing changed."
+    )
+    added: int = Field(description="Items the point did not list and now does.")
+    updated: int = Field(description="Items whose quantity changed.")
+    unchanged: int = Field(description="Items that already had the sheet's quantity.")
+
+
+class ImportResult(ReadSchema):
+    not_matched: list[NotMatchedRow] = Field(
+        description="Rows that did not match an inventory item; empty means all were matched. "
+        "Capped (INVENTORY_IMPORT_MAX_LISTED_ROWS); summary.not_matched has the full count."
+    )
+    skipped: list[SkippedRow] = Field(
+        description="Matched rows with an empty quantity cell (not counted), capped likewise."
+    )
+    summary: ImportSummary = Field(description="Counts over the whole sheet.")
+    dry_run: bool = Field(description="True when nothing was written (?dry_run=true).")
+
+
+class RowErrorRead(ReadSchema):
+    row: int | None = Field(description="Row number in the sheet; null for the file as a whole.")
+    column: str | None = Field(description="The column's header as the sheet spells it.")
+    value: str | None = Field(description="The offending cell's text.")
+    code: str = Field(
+        description="Machine-readable reason: invalid_quantity, negative_quantity, "
+        "fractional_quantity, quantity_too_large, error_cell, formula_without_value, "
+        "formula_in_csv, duplicate_item, missing_name, part_number_taken, "
+        "part_number_mismatch, missing_column, duplicate_column, no_data_rows, empty_file, "
+        "unreadable_file, ..."
+    )
+    message: str = Field(description="What is wrong and how to fix it.")
+
+
+class ImportRejectedBody(ErrorBody):
+    errors: list[RowErrorRead] = Field(
+        description="Every row error (capped like the answer's lists), in row order."
+    )
+    error_count: int = Field(description="How many errors there are in all.")
+
+
+class CatalogImportSummary(ReadSchema):
+    rows: int = Field(description="Data rows read (blank rows are not counted).")
+    created: int = Field(description="Items added to the catalog.")
+    updated: int = Field(
+        description="Existing items whose description (or missing part number) the sheet changed."
+    )
+    unchanged: int = Field(description="Existing items the sheet already matched exactly.")
+
+
+class CatalogImportResult(ReadSchema):
+    summary: CatalogImportSummary = Field(description="Counts over the whole sheet.")
+    dry_run: bool = Field(description="True when nothing was written (?dry_run=true).")
