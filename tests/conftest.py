@@ -1,7 +1,9 @@
 """Fixtures: a migrated database per backend, built once; a rolled-back transaction per test."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -57,14 +59,28 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
+ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
 @pytest.fixture
-async def client(
-    settings: Settings, connection: AsyncConnection
-) -> AsyncIterator[httpx.AsyncClient]:
+def make_client(settings: Settings, connection: AsyncConnection) -> ClientFactory:
+    """Clients of apps made with changed settings (``make_client(import_max_rows=3)``), each
+    nested in the test's transaction like ``client``."""
+
+    @asynccontextmanager
+    async def make(**changes: Any) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(settings.model_copy(update=changes))
+        app.state.database = Database(connection, owns_engine=False)
+        async with _client(app) as client:
+            yield client
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory) -> AsyncIterator[httpx.AsyncClient]:
     """The app, with every request's unit of work nested in the test's transaction."""
-    app = create_app(settings)
-    app.state.database = Database(connection, owns_engine=False)
-    async with _client(app) as client:
+    async with make_client() as client:
         yield client
 
 

@@ -88,9 +88,7 @@ async def test_path_parameters_keep_the_sources_names(openapi: dict[str, Any]) -
 
 
 @pytest.mark.parametrize("path", ["/api/inventory/{ipt_id}/import", "/api/items/import"])
-async def test_imports_document_a_multipart_file_upload(
-    openapi: dict[str, Any], path: str
-) -> None:
+async def test_imports_document_a_multipart_file_upload(openapi: dict[str, Any], path: str) -> None:
     body = openapi["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert body["schema"]["required"] == ["file"]
     assert body["schema"]["properties"]["file"]["format"] == "binary"

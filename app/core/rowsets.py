@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     String,
+    Text,
     bindparam,
     cast,
     func,
@@ -75,9 +76,9 @@ def json_rows(
 ) -> ColumnElement[Any]:
     """Aggregate ``values`` of every result row into one JSON array of arrays."""
     if dialect == "postgresql":
-        return func.coalesce(
-            func.json_agg(func.json_build_array(*values)), cast(literal("[]"), JSON)
-        )
+        # As text, like SQLite's: decoded once, by decode_rows.
+        aggregated = cast(func.json_agg(func.json_build_array(*values)), Text)
+        return func.coalesce(aggregated, literal_column("'[]'"))
     return func.json_group_array(func.json_array(*values))
 
 

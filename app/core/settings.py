@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Highest unpacked/packed size ratio of a package part (zip bombs).",
     )
+    import_chunk_rows: int = Field(
+        default=20_000,
+        ge=1,
+        description="Rows matched and written per statement: bounds an import's memory.",
+    )
     import_workbook_memory_bytes: int = Field(
         default=1024 * 1024 * 1024,
         ge=64 * 1024 * 1024,

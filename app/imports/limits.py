@@ -14,8 +14,7 @@ class ImportLimits:
     max_listed_rows: int
     package: PackageLimits
     workbook: WorkbookLimits
-    # Rows matched and written per statement: bounds memory, keeps statements fast.
-    chunk_rows: int = 20_000
+    chunk_rows: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ImportLimits":
@@ -23,6 +22,7 @@ class ImportLimits:
             max_upload_bytes=settings.import_max_upload_bytes,
             max_rows=settings.import_max_rows,
             max_listed_rows=settings.import_max_listed_rows,
+            chunk_rows=settings.import_chunk_rows,
             package=PackageLimits(
                 max_unpacked_bytes=settings.import_max_unpacked_bytes,
                 max_compression_ratio=settings.import_max_compression_ratio,
