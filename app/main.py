@@ -1,8 +1,10 @@
 """The application factory: settings, database lifespan, routers and error handlers."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -11,6 +13,7 @@ from app.catalog.router import router as catalog_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.settings import Settings, get_settings
+from app.imports import reader_process
 from app.imports.router import router as imports_router
 from app.inventory.router import router as inventory_router
 
@@ -55,9 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database.from_settings(settings)
         app.state.database = database
+        # In the background: the server answers at once, workbooks read fast from the first.
+        warming = asyncio.create_task(anyio.to_thread.run_sync(reader_process.warm_up))
         try:
             yield
         finally:
+            await warming
             await database.dispose()
 
     # FastAPIOffline serves Swagger UI and ReDoc assets from the package, not a CDN.

@@ -4,9 +4,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,9 +23,19 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Service:
+    url: str
+    pid: int  # uvicorn's: the entrypoint execs it
+    log: Path
+
+
 @contextmanager
-def running_service(database_url: str, *, timeout: float = 30.0) -> Iterator[str]:
-    """Start the service as the container would, yield its base URL, stop it afterwards."""
+def running_service(
+    database_url: str, *, timeout: float = 30.0, **environment: str
+) -> Iterator[Service]:
+    """Start the service as the container would, yield it, stop it afterwards. Its output
+    goes to a file (a pipe nobody reads would fill up and stall the server)."""
     port = free_port()
     env = {
         **os.environ,
@@ -32,34 +44,37 @@ def running_service(database_url: str, *, timeout: float = 30.0) -> Iterator[str
         "INVENTORY_PORT": str(port),
         # The scripts find alembic and uvicorn next to the running interpreter.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **environment,
     }
-    process = subprocess.Popen(
-        [str(ROOT / "scripts" / "entrypoint.sh")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"the service exited with {process.returncode}:\n{output}")
-            try:
-                httpx.get(f"{base_url}/openapi.json", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
+    with tempfile.TemporaryDirectory(prefix="inventory-service-") as directory:
+        log = Path(directory) / "service.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [str(ROOT / "scripts" / "entrypoint.sh")],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"the service exited with {process.returncode}:\n{log.read_text()}"
+                    )
+                try:
+                    httpx.get(f"{base_url}/openapi.json", timeout=1).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            yield Service(url=base_url, pid=process.pid, log=log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

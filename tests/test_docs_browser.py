@@ -38,8 +38,8 @@ OPERATIONS = [
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("docs") / "inventory.db"
-    with running_service(f"sqlite+aiosqlite:///{database}") as base_url:
-        yield base_url
+    with running_service(f"sqlite+aiosqlite:///{database}") as running:
+        yield running.url
 
 
 def _render(url: str, tmp_path: Path, *extra: str) -> str:

@@ -53,17 +53,19 @@ class Settings(BaseSettings):
         description="Highest unpacked/packed size ratio of a package part (zip bombs).",
     )
     import_chunk_rows: int = Field(
-        default=20_000,
+        default=10_000,
         ge=1,
         description="Rows matched and written per statement: bounds an import's memory.",
     )
-    import_workbook_memory_bytes: int = Field(
+    import_reader_memory_bytes: int = Field(
         default=1024 * 1024 * 1024,
-        ge=64 * 1024 * 1024,
-        description="Address space of the child process that reads a workbook (413 beyond).",
+        ge=256 * 1024 * 1024,
+        description="Address space of the child process that reads a sheet (413 beyond).",
     )
-    import_workbook_timeout_seconds: float = Field(
-        default=120, gt=0, description="Longest a workbook may take to read (422 beyond)."
+    import_read_timeout_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="Longest the reader may take for its next chunk of rows (422 beyond).",
     )
 
 

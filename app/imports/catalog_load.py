@@ -9,9 +9,9 @@ row error anywhere rolls everything back. A dry run does the same and rolls back
 it answers exactly as the import would.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,9 +23,30 @@ from app.imports.errors import RowError
 from app.imports.limits import ImportLimits
 from app.imports.matching import BY_NAME, ItemRows
 from app.imports.repository import ImportRepository, ItemChange, NewItem
-from app.imports.rows import RowErrors, SheetValues, prefetched, sheet_values
+from app.imports.rows import RowErrors, ValuesChunk, prefetched
 from app.imports.schemas import CatalogImportResult, CatalogImportSummary
 from app.imports.sheet import Sheet
+
+
+class CatalogRow(NamedTuple):
+    row: int
+    name: str | None
+    part_number: str | None
+    description: str | None
+    name_key: str | None
+    part_number_key: str | None
+
+
+def _catalog_rows(chunk: ValuesChunk) -> Iterator[CatalogRow]:
+    columns = (
+        chunk.rows,
+        chunk.names,
+        chunk.part_numbers,
+        chunk.descriptions,
+        chunk.name_keys,
+        chunk.part_number_keys,
+    )
+    return map(CatalogRow._make, zip(*columns, strict=True))
 
 
 @dataclass
@@ -38,7 +59,7 @@ class CatalogTally:
     unchanged: int = 0
     items: ItemRows = field(default_factory=ItemRows)
 
-    def error(self, values: SheetValues, column: Field, code: str, message: str) -> None:
+    def error(self, values: CatalogRow, column: Field, code: str, message: str) -> None:
         found = self.columns.found.get(column)
         value = values.name if column is Field.NAME else values.part_number
         self.errors.add(
@@ -51,7 +72,7 @@ class CatalogTally:
             )
         )
 
-    def existing(self, values: SheetValues, found: Sequence[Any]) -> ItemChange | None:
+    def existing(self, values: CatalogRow, found: Sequence[Any]) -> ItemChange | None:
         """The update an existing item needs (None: unchanged, or a row error)."""
         _, item_id, by_part, part_number, description = found
         self.items.add(values.row, item_id, BY_NAME)
@@ -86,16 +107,16 @@ class CatalogTally:
 
 
 def _plan(
-    tally: CatalogTally, chunk: Sequence[SheetValues], found: Sequence[Sequence[Any]]
+    tally: CatalogTally, chunk: ValuesChunk, found: Sequence[Sequence[Any]]
 ) -> tuple[list[NewItem], dict[str, int], list[ItemChange]]:
     """What one chunk creates (with the row of each new name) and updates."""
     by_position = {row[0]: row for row in found}
     creates: list[NewItem] = []
-    rows_of_new: dict[str, SheetValues] = {}
-    new_part_numbers: dict[str, SheetValues] = {}
+    rows_of_new: dict[str, CatalogRow] = {}
+    new_part_numbers: dict[str, CatalogRow] = {}
     flagged: set[int] = set()
     updates: list[ItemChange] = []
-    for position, values in enumerate(chunk):
+    for position, values in enumerate(_catalog_rows(chunk)):
         if values.name is None or values.name_key is None:
             tally.error(values, Field.NAME, "missing_name", "The row has no name.")
             continue
@@ -165,12 +186,11 @@ async def load_catalog(
     imports = ImportRepository(session)
     errors = RowErrors(limits.max_listed_rows)
     tally = CatalogTally(sheet.columns, errors)
-    chunks = sheet_values(sheet, errors, max_rows=limits.max_rows, chunk_rows=limits.chunk_rows)
-    async for rows, values in prefetched(chunks):
-        tally.rows = rows
-        keys = [(v.name_key, v.part_number_key) for v in values]
-        found = await imports.match_catalog(keys)
-        creates, rows_of_new, updates = _plan(tally, values, found)
+    chunks = sheet.values(errors)
+    async for chunk in prefetched(chunks):
+        tally.rows = chunk.rows_read
+        found = await imports.match_catalog(chunk.keys())
+        creates, rows_of_new, updates = _plan(tally, chunk, found)
         # Written even after a row error (it all rolls back): later chunks must find the
         # items this one creates, or a duplicate across chunks would go unreported.
         await _write(imports, tally, creates, rows_of_new, updates)

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -20,7 +21,16 @@ from app.core.errors import UnsupportedMediaType
 from app.imports.columns import Columns, Layout, resolve
 from app.imports.errors import unreadable
 from app.imports.formats import SUPPORTED
-from app.imports.sheet import MAX_CELL_LENGTH, MAX_COLUMNS, Sheet, SheetRow, is_blank
+from app.imports.rows import (
+    MAX_CELL_LENGTH,
+    MAX_COLUMNS,
+    RowErrors,
+    SheetRow,
+    ValuesChunk,
+    is_blank,
+    read_values,
+)
+from app.imports.sheet import Sheet
 
 DELIMITERS: Final = (",", ";", "\t")
 _BOMS: Final = (
@@ -105,7 +115,7 @@ def _choose_delimiter(head: str, layout: Layout) -> tuple[str, int, Columns]:
     return delimiter, number, columns
 
 
-def open_csv(path: Path, layout: Layout) -> Sheet:
+def open_csv(path: Path, layout: Layout, *, max_rows: int, chunk_rows: int) -> Sheet:
     encoding = detect_encoding(path)
     stream = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
     try:
@@ -126,14 +136,37 @@ def open_csv(path: Path, layout: Layout) -> Sheet:
     except BaseException:
         stream.close()
         raise
-    return Sheet(
+    return CsvSheet(
         format="csv",
         sheet_name=None,
         header_row=header_row,
         columns=columns,
-        rows=_records(stream, delimiter, header_row),
-        from_csv=True,
+        records=_records(stream, delimiter, header_row),
+        max_rows=max_rows,
+        chunk_rows=chunk_rows,
     )
+
+
+@dataclass
+class CsvSheet(Sheet):
+    records: Iterator[SheetRow]
+    max_rows: int
+    chunk_rows: int
+
+    def values(self, errors: RowErrors) -> Iterator[ValuesChunk]:
+        return read_values(
+            self.records,
+            self.columns,
+            errors,
+            from_csv=True,
+            max_rows=self.max_rows,
+            chunk_rows=self.chunk_rows,
+        )
+
+    def close(self) -> None:
+        close = getattr(self.records, "close", None)
+        if close is not None:
+            close()
 
 
 def _records(stream: io.TextIOWrapper, delimiter: str, header_row: int) -> Iterator[SheetRow]:

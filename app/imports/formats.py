@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.core.errors import PayloadTooLarge, UnsupportedMediaType
 from app.imports.errors import unreadable
+from app.imports.hidden_cells import HINTS
 
 SUPPORTED = "CSV (UTF-8, UTF-16 or Windows-1252 text), XLSX, XLS or ODS"
 _ZIP = b"PK\x03\x04"
@@ -58,7 +59,8 @@ def detect_format(path: Path) -> Format:
 
 
 def _package_format(path: Path) -> Format:
-    names = set(_open_zip(path).namelist())
+    with _open_zip(path) as package:
+        names = set(package.namelist())
     if "xl/workbook.xml" in names:
         return Format.XLSX
     if "content.xml" in names:
@@ -94,9 +96,10 @@ def _count_parts(path: Path) -> int:
     return int(fields[4])
 
 
-def check_package(path: Path, limits: PackageLimits) -> None:
+def check_package(path: Path, limits: PackageLimits) -> frozenset[str]:
     """Refuse a zip package that unpacks too large, compresses suspiciously well, or whose XML
-    declares a DTD; inflate each part once as a stream to check the real sizes."""
+    declares a DTD; inflate each part once as a stream to check the real sizes. Answers the
+    XML parts that hold a formula or an error value (the hidden-cell scan needs only those)."""
     parts = _count_parts(path)
     if parts > limits.max_parts:
         raise PayloadTooLarge(
@@ -119,27 +122,33 @@ def check_package(path: Path, limits: PackageLimits) -> None:
                     f"than it is packed, above the {limits.max_compression_ratio} accepted: "
                     "it looks like a zip bomb (INVENTORY_IMPORT_MAX_COMPRESSION_RATIO)."
                 )
-        for member in members:
-            _inflate_and_scan(package, member)
+        return frozenset(
+            member.filename for member in members if _inflate_and_scan(package, member)
+        )
 
 
-def _inflate_and_scan(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+def _inflate_and_scan(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Inflate one part, refusing a DTD; whether it holds a formula or an error value."""
     is_xml = member.filename.endswith((".xml", ".rels"))
+    hinted = False
     tail = b""
     try:
         with package.open(member) as stream:
             # ZipExtFile stops at the declared size and checks the CRC at the end, so a part
             # that inflates beyond what the directory says fails here, not in the parser.
             while chunk := stream.read(_INFLATE_CHUNK):
-                if is_xml and _DTD.search(tail + chunk):
+                window = tail + chunk if is_xml else b""
+                if is_xml and _DTD.search(window):
                     raise unreadable(
                         f"The workbook part {member.filename!r} declares a DTD (<!DOCTYPE> or "
                         "<!ENTITY>). Spreadsheet XML never needs one, and entity expansion or "
                         "external entities are refused for safety.",
                         code="xml_dtd_refused",
                     )
-                tail = chunk[-16:]
+                hinted = hinted or any(hint in window for hint in HINTS)
+                tail = chunk[-32:]
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise unreadable(
             f"The workbook part {member.filename!r} cannot be unpacked: {exc}."
         ) from exc
+    return hinted

@@ -30,6 +30,9 @@ _XLSX_ERROR_TYPE = re.compile(rb'\bt="e"')
 _XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
 # Plain substring tests: a regex here costs more than the whole parse on big sheets.
 _XLSX_HINTS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
+_ODS_ERROR = b'calcext:value-type="error"'
+# What marks a package part worth scanning at all (formats.check_package looks for them).
+HINTS = (*_XLSX_HINTS, _ODS_ERROR)
 _XLSX_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
 
 _ODS_TAG = re.compile(
@@ -38,7 +41,6 @@ _ODS_TAG = re.compile(
 _ODS_NAME = re.compile(rb'table:name="([^"]*)"')
 _ODS_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="(\d+)"')
 _ODS_COLUMNS_REPEATED = re.compile(rb'table:number-columns-repeated="(\d+)"')
-_ODS_ERROR = b'calcext:value-type="error"'
 _ODS_TEXT = re.compile(rb"<text:p>([^<]*)</text:p>")
 
 
@@ -88,11 +90,15 @@ def _xlsx_hidden(cell_attributes: bytes, inner: bytes | None) -> Cell:
     return None
 
 
-def xlsx_hidden_cells(path: Path, sheet_name: str) -> HiddenCells:
+def xlsx_hidden_cells(path: Path, sheet_name: str, hinted: frozenset[str] | None) -> HiddenCells:
+    """Error cells and formulas without a value; ``hinted``: the parts worth scanning (None:
+    all)."""
     found: HiddenCells = {}
     with zipfile.ZipFile(path) as package:
         part = _xlsx_sheet_part(package, sheet_name)
         if part is None or part not in package.namelist():
+            return found
+        if hinted is not None and part not in hinted:
             return found
         with package.open(part) as stream:
             for block in _blocks(stream, b"</row>"):
@@ -117,9 +123,11 @@ def _contains(path: Path, member: str, needle: bytes) -> bool:
         return any(needle in block for block in _blocks(stream, b">"))
 
 
-def ods_hidden_cells(path: Path, sheet_name: str) -> HiddenCells:
+def ods_hidden_cells(path: Path, sheet_name: str, hinted: frozenset[str] | None) -> HiddenCells:
     """Error cells of an ODS sheet (LibreOffice marks them ``calcext:value-type="error"``)."""
     found: HiddenCells = {}
+    if hinted is not None and "content.xml" not in hinted:
+        return found
     if not _contains(path, "content.xml", _ODS_ERROR):
         return found
     wanted = sheet_name.encode()

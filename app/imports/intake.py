@@ -1,26 +1,23 @@
-"""From an uploaded file to a Sheet: tell the format by content, check it, open its reader."""
+"""From an uploaded file to a Sheet: tell the format by content, check it, start its reader."""
 
 from pathlib import Path
 
 from app.imports.columns import Layout
-from app.imports.csv_reader import open_csv
 from app.imports.errors import unreadable
 from app.imports.formats import Format, check_package, detect_format
 from app.imports.limits import ImportLimits
+from app.imports.reader_process import open_in_child
 from app.imports.sheet import Sheet
-from app.imports.workbook_process import open_workbook
 
 
 def open_sheet(path: Path, layout: Layout, limits: ImportLimits) -> Sheet:
     """The sheet to import, its header already checked against ``layout`` (blocking: run it
-    in a worker thread)."""
+    in a worker thread). Package checks run here, before any parser sees the file."""
     format = detect_format(path)
-    if format is Format.CSV:
-        sheet = open_csv(path, layout)
-    else:
-        if format in (Format.XLSX, Format.ODS):
-            check_package(path, limits.package)
-        sheet = open_workbook(path, format, layout, limits.workbook)
+    hinted = None
+    if format in (Format.XLSX, Format.ODS):
+        hinted = check_package(path, limits.package)
+    sheet = open_in_child(path, format, layout, limits.reader, hinted)
     if sheet.columns.problem is not None:
         sheet.close()
         raise unreadable(

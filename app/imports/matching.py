@@ -20,7 +20,7 @@ from typing import Any
 
 from app.imports.columns import Columns, Field
 from app.imports.errors import RowError
-from app.imports.rows import SheetValues
+from app.imports.rows import ValuesChunk
 
 BY_NAME, BY_PART_NUMBER = 1, 2
 
@@ -46,12 +46,12 @@ class Skipped:
 Count = tuple[int, int, int | None]
 
 
-def _no_candidate_reason(values: SheetValues) -> str:
-    if values.name is None and values.part_number is None:
+def _no_candidate_reason(name: str | None, part_number: str | None) -> str:
+    if name is None and part_number is None:
         return "the row has no name and no part number"
-    if values.part_number is None:
+    if part_number is None:
         return "no item with this name"
-    if values.name is None:
+    if name is None:
         return "no item with this part number"
     return "no item with this name or part number"
 
@@ -125,41 +125,37 @@ class StockCountTally:
     skipped: list[Skipped] = field(default_factory=list)
     matches: ItemRows = field(default_factory=ItemRows)
 
-    def add_chunk(
-        self, chunk: Sequence[SheetValues], found: Sequence[Sequence[Any]]
-    ) -> list[Count]:
+    def add_chunk(self, chunk: ValuesChunk, found: Sequence[Sequence[Any]]) -> list[Count]:
         """Resolve one chunk's rows against the catalog's answer (``[position, by-name id,
         by-part-number id, quantity before]`` for the rows that found anything)."""
         candidates = {match[0]: match for match in found}
         counted: list[Count] = []
         remember = self.matches.add
-        for position, values in enumerate(chunk):
+        rows = zip(chunk.rows, chunk.names, chunk.part_numbers, chunk.quantities, strict=True)
+        for position, (row, name, part_number, quantity) in enumerate(rows):
             match = candidates.get(position)
             if match is None:
-                self._not_matched(values, _no_candidate_reason(values))
+                reason = _no_candidate_reason(name, part_number)
+                self._not_matched(NotMatched(row, name, part_number, quantity, reason))
                 continue
             _, by_name, by_part, before = match
             if by_name is not None and by_part is not None and by_name != by_part:
-                self._not_matched(
-                    values,
-                    f"the name matches item {by_name} but the part number matches item {by_part}",
+                reason = (
+                    f"the name matches item {by_name} but the part number matches item {by_part}"
                 )
+                self._not_matched(NotMatched(row, name, part_number, quantity, reason))
                 continue
             item_id = by_name if by_name is not None else by_part
-            remember(values.row, item_id, BY_NAME if item_id == by_name else BY_PART_NUMBER)
-            if values.quantity is None:
+            remember(row, item_id, BY_NAME if item_id == by_name else BY_PART_NUMBER)
+            if quantity is None:
                 self.skipped_count += 1
                 if len(self.skipped) < self.list_limit:
-                    self.skipped.append(
-                        Skipped(values.row, item_id, values.name, values.part_number)
-                    )
+                    self.skipped.append(Skipped(row, item_id, name, part_number))
             else:
-                counted.append((item_id, values.quantity, before))
+                counted.append((item_id, quantity, before))
         return counted
 
-    def _not_matched(self, values: SheetValues, reason: str) -> None:
+    def _not_matched(self, row: NotMatched) -> None:
         self.not_matched_count += 1
         if len(self.not_matched) < self.list_limit:
-            self.not_matched.append(
-                NotMatched(values.row, values.name, values.part_number, values.quantity, reason)
-            )
+            self.not_matched.append(row)

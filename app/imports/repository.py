@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core.rowsets import JsonRowset, decode_rows, json_rows
+from app.core.rowsets import Rowset, decode_rows, json_rows
 from app.models import InventoryItem, Stock
 
 # (name key, part number key) of one sheet row; None where the row gives no such identifier.
@@ -41,18 +41,18 @@ ITEMS = InventoryItem.metadata.tables["inventory_item"]
 class _Statements:
     """The import statements of one dialect, built once and reused for every chunk."""
 
-    keys: JsonRowset
+    keys: Rowset
     match_stock_count: Executable
     match_catalog: Executable
-    new_items: JsonRowset
+    new_items: Rowset
     create_items: Executable
-    changes: JsonRowset
+    changes: Rowset
     update_items: Executable
 
 
 def _match(
     dialect: str,
-    keys: JsonRowset,
+    keys: Rowset,
     pick: Callable[[_ItemAlias, _ItemAlias], tuple[Any, ...]],
     *,
     with_stock: bool = False,
@@ -82,9 +82,9 @@ def _match(
 
 @cache
 def _statements(dialect: str) -> _Statements:
-    keys = JsonRowset(dialect, "keys", [("name_key", Text()), ("part_number_key", Text())])
-    new_items = JsonRowset(dialect, "items", [(column, Text()) for column in _NEW_ITEM_COLUMNS])
-    changes = JsonRowset(
+    keys = Rowset(dialect, "keys", [("name_key", Text()), ("part_number_key", Text())])
+    new_items = Rowset(dialect, "items", [(column, Text()) for column in _NEW_ITEM_COLUMNS])
+    changes = Rowset(
         dialect,
         "changes",
         [

@@ -22,11 +22,20 @@ from app.imports.cells import (
     cell_text,
     parse_quantity,
 )
-from app.imports.columns import Column, Field
+from app.imports.columns import Column, Columns, Field
 from app.imports.errors import ImportRejected, RowError
-from app.imports.sheet import Sheet, is_blank
 
 Chunk = TypeVar("Chunk")
+SheetRow = tuple[int, Sequence[Cell]]  # (row number as the program shows it, cells)
+
+# The most columns and the longest cell a spreadsheet program holds (Excel's limits).
+MAX_COLUMNS = 16_384
+MAX_CELL_LENGTH = 32_767
+
+
+def is_blank(cells: Sequence[Cell]) -> bool:
+    """A row whose every cell is empty or white space."""
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
 class RowErrors:
@@ -44,6 +53,12 @@ class RowErrors:
 
     def __bool__(self) -> bool:
         return self.count > 0
+
+    def merge(self, listed: list[RowError], count: int) -> None:
+        """Take over errors found elsewhere (the workbook reader): ``count`` in all."""
+        room = max(self.limit - len(self.listed), 0)
+        self.listed.extend(listed[:room])
+        self.count += count
 
     def check_has_rows(self, rows: int, header_row: int) -> None:
         """A header with no data rows under it is an error of its own."""
@@ -72,17 +87,37 @@ class RowErrors:
         )
 
 
-@dataclass(slots=True)
-class SheetValues:
-    """One usable row: the texts as the sheet gives them and the keys they match by."""
+# One usable row: (row number, name, part number, description, quantity, name key,
+# part number key); texts as the sheet gives them, keys as they are matched.
+SheetValues = tuple[int, str | None, str | None, str | None, int | None, str | None, str | None]
 
-    row: int
-    name: str | None
-    part_number: str | None
-    description: str | None
-    quantity: int | None
-    name_key: str | None
-    part_number_key: str | None
+
+@dataclass(frozen=True, slots=True)
+class ValuesChunk:
+    """A chunk of usable rows, by column: tuples of plain values cross the reader's pipe about
+    seven times faster than an object per row, and statements take their rows by column."""
+
+    rows_read: int  # non-blank rows read so far, this chunk's included
+    rows: tuple[int, ...] = ()
+    names: tuple[str | None, ...] = ()
+    part_numbers: tuple[str | None, ...] = ()
+    descriptions: tuple[str | None, ...] = ()
+    quantities: tuple[int | None, ...] = ()
+    name_keys: tuple[str | None, ...] = ()
+    part_number_keys: tuple[str | None, ...] = ()
+
+    @classmethod
+    def of(cls, rows_read: int, values: list[SheetValues]) -> "ValuesChunk":
+        if not values:
+            return cls(rows_read)
+        return cls(rows_read, *zip(*values, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def keys(self) -> list[tuple[str | None, str | None]]:
+        """(name key, part number key) of each row, for matching."""
+        return list(zip(self.name_keys, self.part_number_keys, strict=True))
 
 
 class Unusable(Enum):
@@ -97,10 +132,10 @@ class _RowReader:
     """Turns one row's cells into SheetValues: the hot loop of every import, so a plain text
     cell or a whole number takes a short inline path and anything else the general one."""
 
-    def __init__(self, sheet: Sheet, errors: RowErrors) -> None:
-        found = sheet.columns.found
+    def __init__(self, columns: Columns, errors: RowErrors, *, from_csv: bool) -> None:
+        found = columns.found
         self.errors = errors
-        self.from_csv = sheet.from_csv
+        self.from_csv = from_csv
         self.columns = [
             found.get(field)
             for field in (Field.NAME, Field.PART_NUMBER, Field.DESCRIPTION, Field.QUANTITY)
@@ -169,7 +204,7 @@ class _RowReader:
             and is_blank(cells)
         ):
             return Unusable.BLANK
-        return SheetValues(
+        return (
             number,
             name,
             part_number,
@@ -180,14 +215,20 @@ class _RowReader:
         )
 
 
-def sheet_values(
-    sheet: Sheet, errors: RowErrors, *, max_rows: int, chunk_rows: int
-) -> Iterator[tuple[int, list[SheetValues]]]:
-    """Chunks of usable rows, each with the number of non-blank rows read so far."""
+def read_values(
+    sheet_rows: Iterator[SheetRow],
+    columns: Columns,
+    errors: RowErrors,
+    *,
+    from_csv: bool,
+    max_rows: int,
+    chunk_rows: int,
+) -> Iterator[ValuesChunk]:
+    """The usable rows in chunks, each counting the non-blank rows read so far."""
     rows = 0
     chunk: list[SheetValues] = []
-    read = _RowReader(sheet, errors)
-    for number, cells in sheet.rows:
+    read = _RowReader(columns, errors, from_csv=from_csv)
+    for number, cells in sheet_rows:
         values = read(number, cells)
         if values is Unusable.BLANK:
             continue
@@ -197,12 +238,12 @@ def sheet_values(
                 f"The sheet has more than {max_rows:,} rows, the most one import accepts "
                 "(INVENTORY_IMPORT_MAX_ROWS). Split it into several files."
             )
-        if not isinstance(values, Unusable):
+        if values is not Unusable.BAD_CELL:
             chunk.append(values)
         if len(chunk) >= chunk_rows:
-            yield rows, chunk
+            yield ValuesChunk.of(rows, chunk)
             chunk = []
-    yield rows, chunk
+    yield ValuesChunk.of(rows, chunk)
 
 
 async def prefetched(chunks: Iterator[Chunk]) -> AsyncIterator[Chunk]:

@@ -19,7 +19,7 @@ from app.core.errors import Conflict, NotFound
 from app.imports.limits import ImportLimits
 from app.imports.matching import Count, StockCountTally
 from app.imports.repository import ImportRepository
-from app.imports.rows import RowErrors, prefetched, sheet_values
+from app.imports.rows import RowErrors, prefetched
 from app.imports.schemas import ImportResult, ImportSummary, NotMatchedRow, SkippedRow
 from app.imports.sheet import Sheet
 from app.inventory.repository import PointRepository
@@ -60,11 +60,11 @@ async def count_stock(
     errors = RowErrors(limits.max_listed_rows)
     tally = StockCountTally(limits.max_listed_rows)
     changes = Changes()
-    chunks = sheet_values(sheet, errors, max_rows=limits.max_rows, chunk_rows=limits.chunk_rows)
-    async for rows, values in prefetched(chunks):
-        tally.rows = rows
-        keys = [(v.name_key, v.part_number_key) for v in values]
-        counted = tally.add_chunk(values, await imports.match_stock_count(point_id, keys))
+    chunks = sheet.values(errors)
+    async for chunk in prefetched(chunks):
+        tally.rows = chunk.rows_read
+        found = await imports.match_stock_count(point_id, chunk.keys())
+        counted = tally.add_chunk(chunk, found)
         changed = changes.of(counted)
         if changed and not errors and not dry_run:
             await _write(points, point_id, changed)

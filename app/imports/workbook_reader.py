@@ -1,30 +1,24 @@
-"""Reading a workbook (XLSX, XLS, ODS) with python-calamine, in a process of its own.
+"""Reading a workbook (XLSX, XLS, ODS) with python-calamine: the sheet to import and its rows.
 
 calamine builds a dense grid of the sheet's used range, so a few-kilobyte file with one cell
-at A1 and one at XFD1048576 asks for hundreds of gigabytes and aborts the process that asked.
-That process is therefore a child with a memory cap (RLIMIT_AS), never the server: it picks
-the sheet, reads its rows, and sends them to the parent in chunks over a pipe, so neither side
-holds more than the grid and one chunk. The parent side is in ``workbook_process``.
-
-Messages on the pipe: ``("header", name, header_row, header_cells)``, then
-``("rows", [(row number, cells), ...])`` chunks, then ``("end",)``; or ``("error", kind,
-message)`` at any point.
+at A1 and one at XFD1048576 asks for hundreds of gigabytes and aborts the process that asked:
+this runs only in the capped reader process (``reader_process``), never in the server.
 """
 
-import os
-import resource
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from app.imports.cells import Cell
 from app.imports.columns import Layout, resolve
+from app.imports.errors import unreadable
 from app.imports.hidden_cells import HiddenCells, ods_hidden_cells, xlsx_hidden_cells
-from app.imports.sheet import is_blank
+from app.imports.rows import RowErrors, ValuesChunk, is_blank, read_values
+from app.imports.sheet import Sheet
 
-_HIDDEN_CELL_SCANS: dict[str, Callable[[Path, str], HiddenCells]] = {
+_HIDDEN_CELL_SCANS: dict[str, Callable[[Path, str, frozenset[str] | None], HiddenCells]] = {
     "xlsx": xlsx_hidden_cells,
     "ods": ods_hidden_cells,
 }
@@ -84,42 +78,54 @@ def _patched(
         yield number, cells
 
 
-def read_workbook(
+@dataclass
+class CalamineSheet(Sheet):
+    workbook: CalamineWorkbook
+    rows: Iterator[tuple[int, list[Cell]]]
+    max_rows: int
+    chunk_rows: int
+
+    def values(self, errors: RowErrors) -> Iterator[ValuesChunk]:
+        return read_values(
+            self.rows,
+            self.columns,
+            errors,
+            from_csv=False,
+            max_rows=self.max_rows,
+            chunk_rows=self.chunk_rows,
+        )
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def open_workbook(
     path: Path,
     format: str,
     layout: Layout,
-    connection: Connection,
     *,
-    memory_limit: int,
+    max_rows: int,
     chunk_rows: int,
-) -> None:
-    """The child process's whole job (see the module docstring for the messages)."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    # What a crash prints (a Rust allocation failure and its backtrace) is not for the
-    # server's log; the parent reports the failure itself.
-    with open(os.devnull, "wb") as devnull:
-        os.dup2(devnull.fileno(), 2)
+    hinted: frozenset[str] | None,
+) -> CalamineSheet:
+    """The workbook's sheet to import (run it in the capped reader process, never the server).
+    ``hinted``: the package parts worth the hidden-cell scan (None: every part)."""
     try:
-        with CalamineWorkbook.from_path(str(path)) as workbook:
-            name, header_row, start_column, header, rows = _choose_sheet(workbook, layout)
-            connection.send(("header", name, header_row, header))
-            scan = _HIDDEN_CELL_SCANS.get(format)
-            hidden = scan(path, name) if scan else {}
-            chunk: list[tuple[int, list[Cell]]] = []
-            for row in _patched(rows, header_row + 1, start_column, hidden):
-                chunk.append(row)
-                if len(chunk) >= chunk_rows:
-                    connection.send(("rows", chunk))
-                    chunk = []
-            connection.send(("rows", chunk))
-            connection.send(("end",))
-    except BrokenPipeError:
-        pass  # the parent stopped listening (it found what it needed, or went away)
+        workbook = CalamineWorkbook.from_path(str(path))
+        name, header_row, start_column, header, rows = _choose_sheet(workbook, layout)
+        scan = _HIDDEN_CELL_SCANS.get(format)
+        hidden = scan(path, name, hinted) if scan else {}
     except WorkbookProblem as exc:
-        connection.send(("error", "no_sheet", str(exc)))
-    except MemoryError:
-        connection.send(("error", "memory", ""))
-    except (CalamineError, ValueError, OSError, KeyError) as exc:
-        connection.send(("error", "unreadable", f"{type(exc).__name__}: {exc}"))
-    finally:
-        connection.close()
+        raise unreadable(str(exc), code="no_usable_sheet") from exc
+    except (CalamineError, ValueError, KeyError, OSError) as exc:
+        raise unreadable(f"The workbook cannot be read: {type(exc).__name__}: {exc}.") from exc
+    return CalamineSheet(
+        format=format,
+        sheet_name=name,
+        header_row=header_row,
+        columns=resolve(header, layout),
+        workbook=workbook,
+        rows=_patched(rows, header_row + 1, start_column, hidden),
+        max_rows=max_rows,
+        chunk_rows=chunk_rows,
+    )

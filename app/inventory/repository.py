@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import unique_or_conflict
-from app.core.rowsets import JsonRowset
+from app.core.rowsets import Rowset
 from app.core.text import name_key
 from app.models import InventoryItem, InventoryPoint, Stock
 
@@ -105,9 +105,9 @@ class PointRepository:
 
 
 @cache
-def _upsert_quantities(dialect: str) -> tuple[JsonRowset, Executable]:
+def _upsert_quantities(dialect: str) -> tuple[Rowset, Executable]:
     """INSERT ... SELECT from a rowset of (item id, quantity) ON CONFLICT DO UPDATE."""
-    rows = JsonRowset(dialect, "quantities", [("item_id", Integer()), ("quantity", BigInteger())])
+    rows = Rowset(dialect, "quantities", [("item_id", Integer()), ("quantity", BigInteger())])
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # WHERE true: SQLite needs it to parse INSERT ... SELECT ... ON CONFLICT.
     # The table, not the ORM class: ORM bulk-insert semantics would claim the parameters.
