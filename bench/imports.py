@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -172,23 +173,11 @@ def bench_database(label: str, url: str, sheets: Sheets, rows: int, repeat: int)
             runs = []
             for _ in range(repeat):
                 point_id = new_point(client)
-                runs.append(
-                    timed(
-                        memory,
-                        lambda p=point_id, s=sheet: post_file(
-                            client, f"/api/inventory/{p}/import", s
-                        ),
-                    )
-                )
+                path = f"/api/inventory/{point_id}/import"
+                runs.append(timed(memory, partial(post_file, client, path, sheet)))
                 assert runs[-1].summary["added"] == rows, runs[-1].summary
             report(f"HTTP import ({name}, new)", rows, runs, floor)
-            again = [
-                timed(
-                    memory,
-                    lambda s=sheet: post_file(client, f"/api/inventory/{point_id}/import", s),
-                )
-                for _ in range(repeat)
-            ]
+            again = [timed(memory, partial(post_file, client, path, sheet)) for _ in range(repeat)]
             report(f"HTTP import ({name}, again)", rows, again, floor)
 
 

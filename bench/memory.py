@@ -1,5 +1,6 @@
 """Peak memory of a process and its children (the workbook reader), read from /proc."""
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -54,10 +55,9 @@ class PeakMemory:
     @contextmanager
     def measure(self) -> Iterator[Peak]:
         peak = Peak()
-        try:  # "5" resets VmHWM to the current RSS (Linux; needs the process's owner or root)
+        # "5" resets VmHWM to the current RSS (Linux; needs the process's owner or root).
+        with contextlib.suppress(OSError):
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
-        except OSError:
-            pass
         stop = threading.Event()
 
         def sample() -> None:

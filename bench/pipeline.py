@@ -35,7 +35,7 @@ async def bare_pipeline(database_url: str, sheet: Path, point_id: int) -> float:
         rows = _rows(sheet)
         async with engine.begin() as connection:
             by_name: dict[str, int] = {}
-            by_part: dict[str, int] = {}
+            by_part: dict[str | None, int] = {}
             keys = select(InventoryItem.id, InventoryItem.name_key, InventoryItem.part_number_key)
             for item_id, key, part_key in await connection.execute(keys):
                 by_name[key] = item_id
