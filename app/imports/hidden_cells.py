@@ -2,17 +2,20 @@
 
 python-calamine reads an error cell (``#DIV/0!``) and a formula with no saved value as an
 empty string, which would make a broken quantity look like "not counted". These scans find
-such cells in the sheet's XML so they become row errors instead. They stream the part and only
-look closely at blocks of rows that contain a formula or an error at all, so a sheet of plain
-values costs one pass of ``bytes.find``.
+such cells so they become row errors instead: in an XLSX or ODS sheet's XML (streamed, looked
+at closely only in blocks that hold a formula or an error at all), and in an XLS workbook's
+BIFF records (FORMULA and BOOLERR records flagged as errors; olefile opens the compound file).
 """
 
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
+
+import olefile
 
 from app.imports.cells import Cell, ErrorCell, FormulaWithoutValue
 
@@ -157,4 +160,71 @@ def ods_hidden_cells(path: Path, sheet_name: str, hinted: frozenset[str] | None)
                         shown = text.group(1).decode(errors="replace") if text else "#ERROR"
                         found.setdefault(row, {})[column] = ErrorCell(shown)
                     column += _repeat(_ODS_COLUMNS_REPEATED, attributes)
+    return found
+
+
+# BIFF8 records and error codes (MS-XLS 2.4.127 FORMULA, 2.4.24 BOOLERR, 2.5.97 BErr).
+_BIFF_BOUNDSHEET, _BIFF_EOF, _BIFF_FORMULA, _BIFF_BOOLERR = 0x0085, 0x000A, 0x0006, 0x0205
+_BIFF_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
+_RECORD = struct.Struct("<HH")
+_CELL = struct.Struct("<HH")
+
+
+def _biff_records(data: bytes, start: int) -> Iterator[tuple[int, bytes]]:
+    position = start
+    while position + 4 <= len(data):
+        kind, size = _RECORD.unpack_from(data, position)
+        yield kind, data[position + 4 : position + 4 + size]
+        position += 4 + size
+
+
+def _biff_sheet_offset(data: bytes, sheet_name: str) -> int | None:
+    for kind, body in _biff_records(data, 0):
+        if kind == _BIFF_EOF:
+            return None  # end of the workbook globals
+        if kind == _BIFF_BOUNDSHEET and len(body) >= 8:
+            length, high_byte = body[6], body[7] & 1
+            raw = body[8 : 8 + length * (2 if high_byte else 1)]
+            if raw.decode("utf-16-le" if high_byte else "latin-1") == sheet_name:
+                return int.from_bytes(body[:4], "little")
+    return None
+
+
+def _biff_error(kind: int, body: bytes) -> str | None:
+    if kind == _BIFF_FORMULA and len(body) >= 14:
+        value = body[6:14]
+        if value[6:8] == b"\xff\xff" and value[0] == 0x02:
+            return _BIFF_ERRORS.get(value[2], "#ERROR")
+    if kind == _BIFF_BOOLERR and len(body) >= 8 and body[7] == 1:
+        return _BIFF_ERRORS.get(body[6], "#ERROR")
+    return None
+
+
+def xls_hidden_cells(path: Path, sheet_name: str, hinted: frozenset[str] | None) -> HiddenCells:
+    """Error cells of an XLS sheet (its FORMULA records always keep their results)."""
+    del hinted  # an XLS is no zip package: nothing was scanned before
+    found: HiddenCells = {}
+    with olefile.OleFileIO(str(path)) as compound:
+        stream = "Workbook" if compound.exists("Workbook") else "Book"
+        if not compound.exists(stream):
+            return found
+        data = compound.openstream(stream).read()
+    start = _biff_sheet_offset(data, sheet_name)
+    if start is None:
+        return found
+    for kind, body in _biff_records(data, start):
+        if kind == _BIFF_EOF:
+            break
+        error = _biff_error(kind, body)
+        if error is not None:
+            row, column = _CELL.unpack_from(body)
+            found.setdefault(row + 1, {})[column] = ErrorCell(error)
     return found

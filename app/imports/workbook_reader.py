@@ -14,12 +14,18 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 from app.imports.cells import Cell
 from app.imports.columns import Layout, resolve
 from app.imports.errors import unreadable
-from app.imports.hidden_cells import HiddenCells, ods_hidden_cells, xlsx_hidden_cells
+from app.imports.hidden_cells import (
+    HiddenCells,
+    ods_hidden_cells,
+    xls_hidden_cells,
+    xlsx_hidden_cells,
+)
 from app.imports.rows import RowErrors, ValuesChunk, is_blank, read_values
 from app.imports.sheet import Sheet
 
 _HIDDEN_CELL_SCANS: dict[str, Callable[[Path, str, frozenset[str] | None], HiddenCells]] = {
     "xlsx": xlsx_hidden_cells,
+    "xls": xls_hidden_cells,
     "ods": ods_hidden_cells,
 }
 

@@ -448,6 +448,7 @@ def _fixture(name: str) -> bytes:
         ("formula_without_value.xlsx", 422, "no saved value", "formula_without_value"),
         ("error_cell_libreoffice.xlsx", 422, "#DIV/0!", "error_cell"),
         ("error_cell_libreoffice.ods", 422, "#DIV/0!", "error_cell"),
+        ("error_cell_libreoffice.xls", 422, "#DIV/0!", "error_cell"),
     ],
 )
 async def test_broken_and_hostile_files_get_a_clear_4xx_and_change_nothing(
