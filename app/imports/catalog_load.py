@@ -21,7 +21,7 @@ from app.core.text import part_number_key
 from app.imports.columns import Columns, Field
 from app.imports.errors import RowError
 from app.imports.limits import ImportLimits
-from app.imports.matching import BY_NAME, ItemRows
+from app.imports.matching import BY_NAME, ItemRows, add_duplicate_errors
 from app.imports.repository import ImportRepository, ItemChange, NewItem
 from app.imports.rows import RowErrors, ValuesChunk, prefetched
 from app.imports.schemas import CatalogImportResult, CatalogImportSummary
@@ -194,11 +194,7 @@ async def load_catalog(
         # Written even after a row error (it all rolls back): later chunks must find the
         # items this one creates, or a duplicate across chunks would go unreported.
         await _write(imports, tally, creates, rows_of_new, updates)
-    duplicated = tally.items.duplicated_items()
-    if duplicated:
-        labels = await imports.item_labels(duplicated[: limits.max_listed_rows])
-        for error in tally.items.duplicate_errors(sheet.columns, labels):
-            errors.add(error)
+    await add_duplicate_errors(tally.items, errors, sheet.columns, imports)
     errors.check_has_rows(tally.rows, sheet.header_row)
     if errors:
         raise errors.rejection()

@@ -24,13 +24,10 @@ from app.imports.formats import SUPPORTED
 from app.imports.rows import (
     MAX_CELL_LENGTH,
     MAX_COLUMNS,
-    RowErrors,
     SheetRow,
-    ValuesChunk,
     is_blank,
-    read_values,
 )
-from app.imports.sheet import Sheet
+from app.imports.sheet import LocalSheet, Sheet
 
 DELIMITERS: Final = (",", ";", "\t")
 _BOMS: Final = (
@@ -148,20 +145,8 @@ def open_csv(path: Path, layout: Layout, *, max_rows: int, chunk_rows: int) -> S
 
 
 @dataclass
-class CsvSheet(Sheet):
-    records: Iterator[SheetRow]
-    max_rows: int
-    chunk_rows: int
-
-    def values(self, errors: RowErrors) -> Iterator[ValuesChunk]:
-        return read_values(
-            self.records,
-            self.columns,
-            errors,
-            from_csv=True,
-            max_rows=self.max_rows,
-            chunk_rows=self.chunk_rows,
-        )
+class CsvSheet(LocalSheet):
+    from_csv = True
 
     def close(self) -> None:
         close = getattr(self.records, "close", None)

@@ -20,7 +20,8 @@ from typing import Any
 
 from app.imports.columns import Columns, Field
 from app.imports.errors import RowError
-from app.imports.rows import ValuesChunk
+from app.imports.repository import ImportRepository
+from app.imports.rows import RowErrors, ValuesChunk
 
 BY_NAME, BY_PART_NUMBER = 1, 2
 
@@ -159,3 +160,14 @@ class StockCountTally:
         self.not_matched_count += 1
         if len(self.not_matched) < self.list_limit:
             self.not_matched.append(row)
+
+
+async def add_duplicate_errors(
+    matches: ItemRows, errors: RowErrors, columns: Columns, imports: ImportRepository
+) -> None:
+    """A row error for every row of each item the sheet lists more than once."""
+    duplicated = matches.duplicated_items()
+    if duplicated:
+        labels = await imports.item_labels(duplicated[: errors.limit])
+        for error in matches.duplicate_errors(columns, labels):
+            errors.add(error)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, NotFound
 from app.imports.limits import ImportLimits
-from app.imports.matching import Count, StockCountTally
+from app.imports.matching import Count, StockCountTally, add_duplicate_errors
 from app.imports.repository import ImportRepository
 from app.imports.rows import RowErrors, prefetched
 from app.imports.schemas import ImportResult, ImportSummary, NotMatchedRow, SkippedRow
@@ -68,11 +68,7 @@ async def count_stock(
         changed = changes.of(counted)
         if changed and not errors and not dry_run:
             await _write(points, point_id, changed)
-    duplicated = tally.matches.duplicated_items()
-    if duplicated:
-        labels = await imports.item_labels(duplicated[: limits.max_listed_rows])
-        for error in tally.matches.duplicate_errors(sheet.columns, labels):
-            errors.add(error)
+    await add_duplicate_errors(tally.matches, errors, sheet.columns, imports)
     errors.check_has_rows(tally.rows, sheet.header_row)
     if errors:
         raise errors.rejection()

@@ -20,8 +20,8 @@ from app.imports.hidden_cells import (
     xls_hidden_cells,
     xlsx_hidden_cells,
 )
-from app.imports.rows import RowErrors, ValuesChunk, is_blank, read_values
-from app.imports.sheet import Sheet
+from app.imports.rows import is_blank
+from app.imports.sheet import LocalSheet
 
 _HIDDEN_CELL_SCANS: dict[str, Callable[[Path, str, frozenset[str] | None], HiddenCells]] = {
     "xlsx": xlsx_hidden_cells,
@@ -85,24 +85,13 @@ def _patched(
 
 
 @dataclass
-class CalamineSheet(Sheet):
-    workbook: CalamineWorkbook
-    rows: Iterator[tuple[int, list[Cell]]]
-    max_rows: int
-    chunk_rows: int
-
-    def values(self, errors: RowErrors) -> Iterator[ValuesChunk]:
-        return read_values(
-            self.rows,
-            self.columns,
-            errors,
-            from_csv=False,
-            max_rows=self.max_rows,
-            chunk_rows=self.chunk_rows,
-        )
+class CalamineSheet(LocalSheet):
+    workbook: CalamineWorkbook | None = None
 
     def close(self) -> None:
-        self.workbook.close()
+        if self.workbook is not None:
+            self.workbook.close()
+            self.workbook = None
 
 
 def open_workbook(
@@ -131,7 +120,7 @@ def open_workbook(
         header_row=header_row,
         columns=resolve(header, layout),
         workbook=workbook,
-        rows=_patched(rows, header_row + 1, start_column, hidden),
+        records=_patched(rows, header_row + 1, start_column, hidden),
         max_rows=max_rows,
         chunk_rows=chunk_rows,
     )
