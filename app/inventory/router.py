@@ -1,5 +1,6 @@
 """``/api/inventory``: inventory points and the quantities they hold (the source's paths)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
@@ -37,14 +38,19 @@ RepositoryDep = Annotated[PointRepository, Depends(get_repository)]
 PointID = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the inventory point.")]
 
 
-async def existing_point(inv_pt_id: PointID, repository: RepositoryDep) -> InventoryPoint:
-    point = await repository.get(inv_pt_id)
-    if point is None:
-        raise NotFound(f"Inventory point {inv_pt_id} does not exist.")
-    return point
+def _point(*, for_update: bool) -> Callable[..., Awaitable[InventoryPoint]]:
+    async def existing_point(inv_pt_id: PointID, repository: RepositoryDep) -> InventoryPoint:
+        point = await repository.get(inv_pt_id, for_update=for_update)
+        if point is None:
+            raise NotFound(f"Inventory point {inv_pt_id} does not exist.")
+        return point
+
+    return existing_point
 
 
-PointDep = Annotated[InventoryPoint, Depends(existing_point)]
+PointDep = Annotated[InventoryPoint, Depends(_point(for_update=False))]
+# Its row locked for the transaction (PostgreSQL): edits and imports of one point serialise.
+LockedPointDep = Annotated[InventoryPoint, Depends(_point(for_update=True))]
 
 
 async def _read(repository: PointRepository, point: InventoryPoint) -> PointRead:
@@ -109,7 +115,9 @@ async def create_point(
     response_model=PointRead,
     responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
-async def update_point(point: PointDep, body: PointUpdate, repository: RepositoryDep) -> PointRead:
+async def update_point(
+    point: LockedPointDep, body: PointUpdate, repository: RepositoryDep
+) -> PointRead:
     """Edit an existing inventory point. The body is a (partial) inventory point applied as a
     JSON merge patch (RFC 7396): fields left out are unchanged, and `items` merges key by key:
     a quantity sets that item at this point, `null` removes the item from the point. An
@@ -126,7 +134,7 @@ async def update_point(point: PointDep, body: PointUpdate, repository: Repositor
     response_class=Response,
     responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
-async def delete_point(point: PointDep, repository: RepositoryDep) -> None:
+async def delete_point(point: LockedPointDep, repository: RepositoryDep) -> None:
     """Delete an existing inventory point and every quantity it holds. The items stay in the
     catalog."""
     await repository.delete(point)
