@@ -16,6 +16,7 @@ from app.core.settings import Settings, get_settings
 from app.imports import reader_process
 from app.imports.router import router as imports_router
 from app.inventory.router import router as inventory_router
+from app.ledger.router import router as ledger_router
 
 DESCRIPTION = """
 Keeps track of where tools and parts are stored and how many there are.
@@ -37,6 +38,10 @@ TAGS = [
     {
         "name": "imports",
         "description": "Stock counts and catalogs from spreadsheets: CSV, XLSX, XLS, ODS.",
+    },
+    {
+        "name": "history",
+        "description": "The ledger: every change of a quantity, appended, never changed.",
     },
     {
         "name": "items",
@@ -79,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(inventory_router)
     app.include_router(imports_router)
+    app.include_router(ledger_router)
     app.include_router(catalog_router)
     return app
 

@@ -27,6 +27,12 @@ class Conflict(ServiceError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class PreconditionFailed(ServiceError):
+    """An If-Match that no longer holds: the state changed since the client looked."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+
+
 class PayloadTooLarge(ServiceError):
     status_code = status.HTTP_413_CONTENT_TOO_LARGE
 

@@ -43,8 +43,9 @@ class Skipped:
     part_number: str | None
 
 
-# A matched, counted row: (item id, the sheet's quantity, the point's quantity before or None).
-Count = tuple[int, int, int | None]
+# A matched, counted row: (row number, item id, the sheet's quantity, the point's quantity
+# before or None).
+Count = tuple[int, int, int, int | None]
 
 
 def _no_candidate_reason(name: str | None, part_number: str | None) -> str:
@@ -153,7 +154,7 @@ class StockCountTally:
                 if len(self.skipped) < self.list_limit:
                     self.skipped.append(Skipped(row, item_id, name, part_number))
             else:
-                counted.append((item_id, quantity, before))
+                counted.append((row, item_id, quantity, before))
         return counted
 
     def _not_matched(self, row: NotMatched) -> None:

@@ -4,11 +4,12 @@ Every statement takes its rows as one JSON parameter (``app.core.rowsets``) and 
 JSON value, so a chunk of 20,000 rows costs one round trip, not 20,000.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import (
     Executable,
     Integer,
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.core.rowsets import Rowset, decode_rows, json_rows
-from app.models import InventoryItem, Stock
+from app.models import InventoryItem, Stock, StockImport
 
 # (name key, part number key) of one sheet row; None where the row gives no such identifier.
 Keys = tuple[str | None, str | None]
@@ -140,6 +141,9 @@ def _statements(dialect: str) -> _Statements:
     )
 
 
+STOCK_PAGE = 10_000
+
+
 class ImportRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -182,3 +186,41 @@ class ImportRepository:
         if changes:
             parameters = self.statements.changes.bind(changes)
             await self.session.execute(self.statements.update_items, parameters)
+
+    async def stock_of_point(self, point_id: int) -> AsyncIterator[list[tuple[int, int]]]:
+        """Every (item id, quantity) the point lists, in pages by item id."""
+        after = 0
+        while True:
+            page = (
+                await self.session.execute(
+                    select(Stock.item_id, Stock.quantity)
+                    .where(Stock.point_id == point_id, Stock.item_id > after)
+                    .order_by(Stock.item_id)
+                    .limit(STOCK_PAGE)
+                )
+            ).all()
+            if not page:
+                return
+            yield [(row.item_id, row.quantity) for row in page]
+            after = page[-1].item_id
+
+    async def by_idempotency_key(self, point_id: int, key: str) -> StockImport | None:
+        return await self.session.scalar(
+            select(StockImport).where(
+                StockImport.point_id == point_id, StockImport.idempotency_key == key
+            )
+        )
+
+    async def start_record(self, **fields: Any) -> StockImport:
+        """The record of an import being applied (its id goes into the ledger)."""
+        record = StockImport(status="applied", summary={}, **fields)
+        self.session.add(record)
+        await self.session.flush()
+        return record
+
+    async def finish_record(self, record: StockImport, result: BaseModel) -> None:
+        """Keep the import's summary and its whole answer (replayed to a retry)."""
+        answer = result.model_dump(mode="json")
+        record.summary = answer["summary"]
+        record.response = answer
+        await self.session.flush()

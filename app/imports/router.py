@@ -1,11 +1,10 @@
 """``POST /api/inventory/{ipt_id}/import`` (the stock count) and ``POST /api/items/import``."""
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
-from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.core.db import DatabaseDep, SessionDep
 from app.core.errors import NotFound
@@ -19,7 +18,7 @@ from app.imports.intake import open_sheet
 from app.imports.limits import ImportLimits
 from app.imports.schemas import CatalogImportResult, ImportRejectedBody, ImportResult
 from app.imports.sheet import Sheet
-from app.imports.upload import FIELD, received_upload
+from app.imports.upload import FIELD, Upload, received_upload
 from app.inventory.repository import PointRepository
 
 router = APIRouter(tags=["imports"])
@@ -115,17 +114,53 @@ CATALOG_CHANGED = error_response(
 
 async def _with_sheet(
     request: Request,
-    settings_limits: ImportLimits,
+    limits: ImportLimits,
     layout: Layout,
-    work: Callable[[Sheet], Awaitable[Result]],
+    work: Callable[[Sheet, Upload], Awaitable[Result]],
 ) -> Result:
     """Receive the upload, open its sheet off the event loop, run ``work``, clean up."""
-    async with received_upload(request, max_bytes=settings_limits.max_upload_bytes) as upload:
-        sheet = await anyio.to_thread.run_sync(open_sheet, upload.path, layout, settings_limits)
+    async with received_upload(request, max_bytes=limits.max_upload_bytes) as upload:
+        sheet = await anyio.to_thread.run_sync(open_sheet, upload.path, layout, limits)
         try:
-            return await work(sheet)
+            return await work(sheet, upload)
         finally:
             await anyio.to_thread.run_sync(sheet.close)
+
+
+Mode = Annotated[
+    Literal["set", "add", "count"],
+    Query(
+        description="`set` (default): each listed item takes the sheet's quantity. `add`: a "
+        "delivery, the sheet's quantities are added to what is there. `count`: a complete "
+        "count of the point, items it lists that the sheet does not are set to 0.",
+    ),
+]
+Details = Annotated[
+    bool, Query(description="Also list each changed item's quantity before and after.")
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="A dry run's `preview`: apply only if none of the quantities it "
+        "fingerprints changed since (412 otherwise, and nothing changes).",
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Makes a retry safe: the same key and the same file return the first "
+        "answer without applying anything again; the same key with another file is 422.",
+    ),
+]
+STALE_PREVIEW = error_response(
+    412,
+    "If-Match named a preview whose quantities changed since; nothing was changed.",
+    "The point's quantities of the items this sheet touches changed since the preview "
+    "(If-Match); nothing was changed. Preview the sheet again.",
+)
 
 
 @router.post(
@@ -133,15 +168,25 @@ async def _with_sheet(
     summary="Import a stock count into an inventory point",
     response_model=ImportResult,
     openapi_extra=UPLOAD_BODY,
-    responses=POINT_NOT_FOUND | CATALOG_CHANGED | TOO_LARGE | UNSUPPORTED | REJECTED,
+    responses=POINT_NOT_FOUND
+    | CATALOG_CHANGED
+    | STALE_PREVIEW
+    | TOO_LARGE
+    | UNSUPPORTED
+    | REJECTED,
 )
 async def import_stock_count(
     ipt_id: PointID,
     request: Request,
+    response: Response,
     session: SessionDep,
     database: DatabaseDep,
     settings: SettingsDep,
     dry_run: DryRun = False,
+    mode: Mode = "set",
+    details: Details = False,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ImportResult:
     """Import tool quantities to a specified inventory point from an uploaded CSV or XLSX
     file (XLS and ODS too), sent as multipart form field `file`.
@@ -152,30 +197,40 @@ async def import_stock_count(
     In a workbook, the first visible worksheet whose first row passes these rules is read.
 
     **Rows**: a row that matches no item is listed in `not_matched` with the reason. Items at
-    the point but not in the sheet are not changed; items in both get the sheet's quantity;
-    items only in the sheet are added with it. A matched row with an empty quantity is not
-    counted (`skipped`). Quantities are whole numbers, 0 or more (`7`, `7.0`, `1,200`).
+    the point but not in the sheet are not changed (unless `mode=count`); items in both get
+    the sheet's quantity (`mode=add`: plus what is there); items only in the sheet are added
+    with it. A matched row with an empty quantity is not counted (`skipped`). Quantities are
+    whole numbers, 0 or more (`7`, `7.0`, `1,200`).
 
     **All or nothing**: any row error (a bad quantity, an item listed twice, an error cell, a
     formula without a saved value) means nothing changes and the answer is 422 listing every
     error by row number. `?dry_run=true` answers exactly as the import would and changes
-    nothing."""
+    nothing; its `preview`, sent back as `If-Match`, makes the import apply only to the state
+    that was previewed. Every applied import is recorded (`import_id`) and can be reverted."""
     limits = ImportLimits.from_settings(settings)
     # 404 before a byte of the upload is read; a short read transaction of its own.
     async with database.read_sessions() as check:
         if await PointRepository(check).get(ipt_id) is None:
             raise NotFound(f"Inventory point {ipt_id} does not exist.")
+    order = stock_count.Request(
+        point_id=ipt_id,
+        mode=mode,
+        dry_run=dry_run,
+        details=details,
+        if_match=if_match,
+        idempotency_key=idempotency_key,
+    )
 
-    async def count(sheet: Sheet) -> ImportResult:
-        async def run(target: AsyncSession) -> ImportResult:
-            return await stock_count.count_stock(
-                target, point_id=ipt_id, sheet=sheet, limits=limits, dry_run=dry_run
-            )
-
-        if not dry_run:
-            return await run(session)
-        async with database.read_sessions() as read:
-            return await run(read)
+    async def count(sheet: Sheet, upload: Upload) -> ImportResult:
+        file = stock_count.ImportFile(upload.filename, upload.sha256, upload.size, sheet.format)
+        if dry_run:
+            async with database.read_sessions() as read:
+                result, _ = await stock_count.Importer(read, order, limits).run(sheet, file)
+                return result
+        result, replayed = await stock_count.Importer(session, order, limits).run(sheet, file)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return result
 
     return await _with_sheet(request, limits, STOCK_COUNT, count)
 
@@ -205,7 +260,8 @@ async def import_catalog(
     changes nothing."""
     limits = ImportLimits.from_settings(settings)
 
-    async def load(sheet: Sheet) -> CatalogImportResult:
+    async def load(sheet: Sheet, upload: Upload) -> CatalogImportResult:
+        del upload  # a catalog load keeps no import record
         return await catalog_load.load_catalog(session, sheet=sheet, limits=limits, dry_run=dry_run)
 
     return await _with_sheet(request, limits, CATALOG, load)

@@ -1,5 +1,7 @@
 """The answers of the imports: what was matched, applied, skipped, and what was wrong."""
 
+from typing import Literal
+
 from pydantic import Field
 
 from app.core.schemas import ErrorBody, ReadSchema
@@ -34,6 +36,16 @@ class ImportSummary(ReadSchema):
     added: int = Field(description="Items the point did not list and now does.")
     updated: int = Field(description="Items whose quantity changed.")
     unchanged: int = Field(description="Items that already had the sheet's quantity.")
+    zeroed: int = Field(
+        default=0,
+        description="`mode=count` only: items at the point that the sheet does not list, set to 0.",
+    )
+
+
+class ImportChange(ReadSchema):
+    item_id: int = Field(description="The item whose quantity the import changes.")
+    before: int | None = Field(description="Its quantity now; null when the point lacks it.")
+    after: int = Field(description="Its quantity after the import.")
 
 
 class ImportResult(ReadSchema):
@@ -46,6 +58,27 @@ class ImportResult(ReadSchema):
     )
     summary: ImportSummary = Field(description="Counts over the whole sheet.")
     dry_run: bool = Field(description="True when nothing was written (?dry_run=true).")
+    mode: Literal["set", "add", "count"] = Field(
+        default="set",
+        description="set: the sheet's quantities; add: added to what is there; count: a "
+        "complete count, items the sheet does not list go to 0.",
+    )
+    preview: str = Field(
+        default="",
+        description="A fingerprint of the point's current quantities of every item the sheet "
+        "touches. Send a dry run's `preview` as `If-Match` with the real import: it applies "
+        "only if none of those quantities changed since (else 412).",
+    )
+    import_id: int | None = Field(
+        default=None,
+        description="The record of the applied import (`GET /api/imports/{import_id}`); null "
+        "for a dry run.",
+    )
+    changes: list[ImportChange] | None = Field(
+        default=None,
+        description="With `?details=true`: each item's quantity before and after (capped like "
+        "the lists above); otherwise null.",
+    )
 
 
 class RowErrorRead(ReadSchema):

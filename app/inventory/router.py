@@ -12,6 +12,7 @@ from app.core.schemas import NOT_JSON_RESPONSE, VALIDATION_ERROR_RESPONSE, error
 from app.inventory import service
 from app.inventory.repository import PointRepository
 from app.inventory.schemas import PointCreate, PointRead, PointUpdate
+from app.ledger.repository import LedgerRepository
 from app.models import InventoryPoint
 
 router = APIRouter(
@@ -35,6 +36,13 @@ def get_repository(session: SessionDep) -> PointRepository:
 
 
 RepositoryDep = Annotated[PointRepository, Depends(get_repository)]
+
+
+def get_ledger(session: SessionDep) -> LedgerRepository:
+    return LedgerRepository(session)
+
+
+LedgerDep = Annotated[LedgerRepository, Depends(get_ledger)]
 PointID = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the inventory point.")]
 
 
@@ -116,14 +124,14 @@ async def create_point(
     responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 async def update_point(
-    point: LockedPointDep, body: PointUpdate, repository: RepositoryDep
+    point: LockedPointDep, body: PointUpdate, repository: RepositoryDep, ledger: LedgerDep
 ) -> PointRead:
     """Edit an existing inventory point. The body is a (partial) inventory point applied as a
     JSON merge patch (RFC 7396): fields left out are unchanged, and `items` merges key by key:
     a quantity sets that item at this point, `null` removes the item from the point. An
     unknown item id, a negative or fractional quantity, or an `id` other than the path's is
     422 and changes nothing."""
-    await service.update_point(repository, point=point, patch=body)
+    await service.update_point(repository, ledger, point=point, patch=body)
     return await _read(repository, point)
 
 
@@ -134,7 +142,7 @@ async def update_point(
     response_class=Response,
     responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
-async def delete_point(point: LockedPointDep, repository: RepositoryDep) -> None:
+async def delete_point(point: LockedPointDep, repository: RepositoryDep, ledger: LedgerDep) -> None:
     """Delete an existing inventory point and every quantity it holds. The items stay in the
-    catalog."""
-    await repository.delete(point)
+    catalog; the ledger keeps a movement for every quantity removed."""
+    await service.delete_point(repository, ledger, point=point)

@@ -1,13 +1,21 @@
-"""The inventory point rules: the merge patch of a point and its items."""
+"""The inventory point rules: the merge patch of a point and its items, and its deletion.
+
+Every change of a quantity is recorded in the ledger in the same transaction.
+"""
 
 from app.core.errors import InvalidRequest, field_error
 from app.inventory.repository import PointRepository
 from app.inventory.schemas import PointUpdate
+from app.ledger.repository import Change, Context, LedgerRepository
 from app.models import InventoryPoint
 
 
 async def update_point(
-    repository: PointRepository, *, point: InventoryPoint, patch: PointUpdate
+    repository: PointRepository,
+    ledger: LedgerRepository,
+    *,
+    point: InventoryPoint,
+    patch: PointUpdate,
 ) -> None:
     """Apply a JSON merge patch: a quantity sets an item, null removes it from the point."""
     if patch.id is not None and patch.id != point.id:
@@ -29,9 +37,24 @@ async def update_point(
         )
     if patch.name is not None and patch.name != point.name:
         await repository.rename(point, patch.name)
+    before = await repository.quantities(point.id, list(items))
+    changes: list[Change] = [
+        (item_id, before.get(item_id), quantity)
+        for item_id, quantity in items.items()
+        if before.get(item_id) != quantity
+    ]
     await repository.set_quantities(
-        point.id, {item_id: qty for item_id, qty in items.items() if qty is not None}
+        point.id, {item_id: after for item_id, _, after in changes if after is not None}
     )
     await repository.remove_items(
-        point.id, [item_id for item_id, qty in items.items() if qty is None]
+        point.id, [item_id for item_id, _, after in changes if after is None]
     )
+    await ledger.record(point.id, changes, Context(source="patch"))
+
+
+async def delete_point(
+    repository: PointRepository, ledger: LedgerRepository, *, point: InventoryPoint
+) -> None:
+    """Delete the point and its quantities; the ledger keeps a movement for each."""
+    await ledger.record_removal_of_all(point.id, Context(source="delete"))
+    await repository.delete(point)

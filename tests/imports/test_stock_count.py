@@ -39,7 +39,8 @@ async def test_every_fixture_sheet_sets_the_counted_quantities(
     point_id, ids = await point_with_catalog(client)
     response = await upload(client, point_id, (FIXTURES / fixture).read_bytes(), filename=fixture)
     assert response.status_code == 200, response.text
-    assert response.json() == {
+    body = response.json()
+    assert body | {"import_id": None, "preview": None} == {
         "not_matched": [UNMATCHED],
         "skipped": [],
         "summary": {
@@ -50,9 +51,15 @@ async def test_every_fixture_sheet_sets_the_counted_quantities(
             "added": 5,
             "updated": 0,
             "unchanged": 0,
+            "zeroed": 0,
         },
         "dry_run": False,
+        "mode": "set",
+        "import_id": None,
+        "preview": None,
+        "changes": None,
     }
+    assert isinstance(body["import_id"], int)
     assert await quantities(client, point_id, ids) == COUNTED
 
 
@@ -73,7 +80,7 @@ async def test_items_only_at_the_point_stay_and_items_in_both_take_the_sheets_qu
     await set_items(client, point_id, {ids["drill"]: 40, ids["saw"]: 9})
     sheet = csv_bytes([["Name", "Qty"], ["Drill 6 mm HSS", 35], ["Hammer 500 g", 2]])
     response = await upload(client, point_id, sheet)
-    assert response.json()["summary"] | {} == {
+    assert response.json()["summary"] == {
         "rows": 2,
         "matched": 2,
         "not_matched": 0,
@@ -81,6 +88,7 @@ async def test_items_only_at_the_point_stay_and_items_in_both_take_the_sheets_qu
         "added": 1,
         "updated": 1,
         "unchanged": 0,
+        "zeroed": 0,
     }
     assert await quantities(client, point_id, ids) == {"drill": 35, "hammer": 2, "saw": 9}
 
@@ -95,7 +103,7 @@ async def test_a_dry_run_answers_as_the_import_would_and_changes_nothing(
     assert preview.status_code == 200, preview.text
     assert await quantities(client, point_id, ids) == {"drill": 40}
     applied = await upload(client, point_id, content)
-    assert preview.json() == applied.json() | {"dry_run": True}
+    assert preview.json() == applied.json() | {"dry_run": True, "import_id": None}
     assert preview.json()["summary"]["updated"] == 1
 
 

@@ -1,0 +1,82 @@
+"""``GET /api/inventory/{inv_pt_id}/history``: every change of the point's quantities."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.core.errors import InvalidRequest, field_error
+from app.core.fields import MAX_ID
+from app.core.schemas import VALIDATION_ERROR_RESPONSE
+from app.inventory.router import NOT_FOUND, LedgerDep, PointDep
+from app.ledger.schemas import HistoryPage, MovementRead
+from app.models import StockMovement
+
+router = APIRouter(tags=["history"])
+
+MAX_PAGE = 1000
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="The `next_cursor` of the previous page; leave out for the newest.",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Movements per page.")]
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    """The position a page continues from; a cursor is opaque to clients."""
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or not 0 < int(cursor) < 2**63:
+        raise InvalidRequest(
+            "The cursor is not one this service gave out; pass the `next_cursor` of the "
+            "previous page, or leave it out for the first page.",
+            errors=[field_error(("query", "cursor"), "not a cursor", "invalid_cursor")],
+        )
+    return int(cursor)
+
+
+def page_of(movements: list[StockMovement], limit: int) -> tuple[list[MovementRead], str | None]:
+    """One page and the cursor of the next, from ``limit`` + 1 rows."""
+    listed = [MovementRead.model_validate(movement) for movement in movements[:limit]]
+    more = len(movements) > limit
+    return listed, str(listed[-1].id) if more and listed else None
+
+
+@router.get(
+    "/api/inventory/{inv_pt_id}/history",
+    summary="The ledger of an inventory point",
+    response_model=HistoryPage,
+    responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
+)
+async def point_history(
+    point: PointDep,
+    ledger: LedgerDep,
+    item_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this item's movements.")
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="Only movements at or after this time (ISO 8601).")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="Only movements before this time (ISO 8601).")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> HistoryPage:
+    """Every change of a quantity at this point, newest first: from PATCH, imports, reverts,
+    and item removals, each with the quantity before and after (null: not listed). Movements
+    are appended, never changed. Page with `cursor` (the previous page's `next_cursor`);
+    filter by item and by time range."""
+    movements = await ledger.history(
+        point.id,
+        item_id=item_id,
+        since=since,
+        until=until,
+        before_id=parse_cursor(cursor),
+        limit=limit,
+    )
+    listed, next_cursor = page_of(movements, limit)
+    return HistoryPage(movements=listed, next_cursor=next_cursor)
