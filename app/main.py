@@ -14,6 +14,7 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.settings import Settings, get_settings
 from app.imports import reader_process
+from app.imports.records import router as import_records_router
 from app.imports.router import router as imports_router
 from app.inventory.router import router as inventory_router
 from app.ledger.router import router as ledger_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(inventory_router)
     app.include_router(imports_router)
+    app.include_router(import_records_router)
     app.include_router(ledger_router)
     app.include_router(catalog_router)
     return app

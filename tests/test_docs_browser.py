@@ -32,6 +32,10 @@ OPERATIONS = [
     "Delete an item",
     "Import a stock count into an inventory point",
     "Import items into the catalog",
+    "The ledger of an inventory point",
+    "The imports applied to an inventory point",
+    "One import, with the quantities it changed",
+    "Revert an import",
 ]
 
 

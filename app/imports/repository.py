@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.core.rowsets import Rowset, decode_rows, json_rows
-from app.models import InventoryItem, Stock, StockImport
+from app.models import InventoryItem, Stock, StockImport, StockMovement
 
 # (name key, part number key) of one sheet row; None where the row gives no such identifier.
 Keys = tuple[str | None, str | None]
@@ -142,6 +142,8 @@ def _statements(dialect: str) -> _Statements:
 
 
 STOCK_PAGE = 10_000
+# (movement id, item id, quantity before, quantity after, the point's quantity now)
+RevertRow = tuple[int, int, int | None, int | None, int | None]
 
 
 class ImportRepository:
@@ -224,3 +226,54 @@ class ImportRepository:
         record.summary = answer["summary"]
         record.response = answer
         await self.session.flush()
+
+    async def record(self, import_id: int, *, for_update: bool = False) -> StockImport | None:
+        return await self.session.get(StockImport, import_id, with_for_update=for_update)
+
+    async def records_of_point(
+        self, point_id: int, *, before_id: int | None, limit: int
+    ) -> list[StockImport]:
+        """Up to ``limit`` + 1 of the point's import records, newest first."""
+        query = select(StockImport).where(StockImport.point_id == point_id)
+        if before_id is not None:
+            query = query.where(StockImport.id < before_id)
+        return list(
+            await self.session.scalars(query.order_by(StockImport.id.desc()).limit(limit + 1))
+        )
+
+    async def movements_to_revert(
+        self, import_id: int, page_size: int
+    ) -> AsyncIterator[list[RevertRow]]:
+        """The import's own movements, each with the point's current quantity of its item, in
+        pages by movement id."""
+        after = 0
+        while True:
+            page = (
+                await self.session.execute(
+                    select(
+                        StockMovement.id,
+                        StockMovement.item_id,
+                        StockMovement.quantity_before,
+                        StockMovement.quantity_after,
+                        Stock.quantity,
+                    )
+                    .outerjoin(
+                        Stock,
+                        and_(
+                            Stock.point_id == StockMovement.point_id,
+                            Stock.item_id == StockMovement.item_id,
+                        ),
+                    )
+                    .where(
+                        StockMovement.import_id == import_id,
+                        StockMovement.source == "import",
+                        StockMovement.id > after,
+                    )
+                    .order_by(StockMovement.id)
+                    .limit(page_size)
+                )
+            ).all()
+            if not page:
+                return
+            yield [tuple(row) for row in page]  # type: ignore[misc]
+            after = page[-1][0]

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from app.core.schemas import ErrorBody, ReadSchema
+from app.ledger.schemas import MovementRead, UtcDatetime
 
 
 class NotMatchedRow(ReadSchema):
@@ -114,3 +115,55 @@ class CatalogImportSummary(ReadSchema):
 class CatalogImportResult(ReadSchema):
     summary: CatalogImportSummary = Field(description="Counts over the whole sheet.")
     dry_run: bool = Field(description="True when nothing was written (?dry_run=true).")
+
+
+class ImportRecordRead(ReadSchema):
+    id: int = Field(description="The import's id.")
+    point_id: int = Field(description="The inventory point it was applied to.")
+    file_name: str | None = Field(description="The uploaded file's name, as the client sent it.")
+    sha256: str = Field(description="SHA-256 of the uploaded file, hex.")
+    format: str = Field(description="csv, xlsx, xls or ods: as told by the content.")
+    size: int = Field(description="The file's size in bytes.")
+    mode: Literal["set", "add", "count"] = Field(description="The import's mode.")
+    actor: str | None = Field(description="Who sent it (the token's name).")
+    created_at: UtcDatetime = Field(description="When it was applied, in UTC.")
+    status: Literal["applied", "reverted"] = Field(description="Whether it was reverted since.")
+    reverted_at: UtcDatetime | None = Field(description="When it was reverted, in UTC.")
+    summary: ImportSummary = Field(description="The counts of its answer.")
+
+
+class ImportRecordPage(ReadSchema):
+    imports: list[ImportRecordRead] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page."
+    )
+
+
+class ImportDetail(ImportRecordRead):
+    changes: list[MovementRead] = Field(
+        description="The quantities the import changed (its ledger movements), newest first."
+    )
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page of changes; null on the last page."
+    )
+
+
+class ChangedItem(ReadSchema):
+    item_id: int = Field(description="An item the import changed.")
+    expected: int | None = Field(description="The quantity the import set (null: removed).")
+    current: int | None = Field(description="Its quantity now (null: not listed).")
+
+
+class RevertResult(ReadSchema):
+    import_: ImportRecordRead = Field(alias="import", description="The import, now reverted.")
+    reverted: int = Field(description="Items whose quantity was put back.")
+    skipped: list[ChangedItem] = Field(
+        description="With `?skip_changed=true`: the items left alone because they changed "
+        "after the import (capped; `skipped_count` counts them all)."
+    )
+    skipped_count: int = Field(description="How many items were left alone.")
+
+
+class RevertConflictBody(ErrorBody):
+    changed: list[ChangedItem] = Field(description="Items that changed after the import.")
+    changed_count: int = Field(description="How many changed, in all.")

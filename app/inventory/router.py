@@ -3,11 +3,12 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Response, status
 
 from app.core.db import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import NotFound, PreconditionFailed
 from app.core.fields import MAX_ID
+from app.core.fingerprint import Fingerprint, matches
 from app.core.schemas import NOT_JSON_RESPONSE, VALIDATION_ERROR_RESPONSE, error_response
 from app.inventory import service
 from app.inventory.repository import PointRepository
@@ -61,8 +62,44 @@ PointDep = Annotated[InventoryPoint, Depends(_point(for_update=False))]
 LockedPointDep = Annotated[InventoryPoint, Depends(_point(for_update=True))]
 
 
-async def _read(repository: PointRepository, point: InventoryPoint) -> PointRead:
-    return PointRead(id=point.id, name=point.name, items=await repository.items_of(point.id))
+def etag(items: dict[int, int]) -> str:
+    """The point's ETag: the fingerprint of all its quantities (as an import's preview token
+    fingerprints the quantities a sheet touches)."""
+    return f'"{Fingerprint().add_all(items.items()).hexdigest()}"'
+
+
+async def _read(
+    repository: PointRepository, point: InventoryPoint, response: Response
+) -> PointRead:
+    items = await repository.items_of(point.id)
+    response.headers["ETag"] = etag(items)
+    return PointRead(id=point.id, name=point.name, items=items)
+
+
+async def _check_if_match(
+    repository: PointRepository, point: InventoryPoint, if_match: str | None
+) -> None:
+    if if_match is not None and not matches(if_match, etag(await repository.items_of(point.id))):
+        raise PreconditionFailed(
+            f"Inventory point {point.id}'s quantities changed since its ETag was read "
+            "(If-Match); nothing was changed. Read the point again."
+        )
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="The point's ETag from a GET: change it only if its quantities are still "
+        "those (412 otherwise, and nothing changes).",
+    ),
+]
+STALE = error_response(
+    412,
+    "If-Match named an ETag whose quantities changed since; nothing was changed.",
+    "Inventory point 3's quantities changed since its ETag was read (If-Match); nothing was "
+    "changed. Read the point again.",
+)
 
 
 @router.get(
@@ -94,9 +131,11 @@ async def list_points(repository: RepositoryDep) -> dict[int, PointRead]:
     response_model=PointRead,
     responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
-async def get_point(point: PointDep, repository: RepositoryDep) -> PointRead:
-    """Get a single inventory point with the quantity of every item it lists."""
-    return await _read(repository, point)
+async def get_point(point: PointDep, repository: RepositoryDep, response: Response) -> PointRead:
+    """Get a single inventory point with the quantity of every item it lists. The `ETag`
+    header fingerprints its quantities; send it as `If-Match` to PATCH or DELETE only the
+    state you read."""
+    return await _read(repository, point, response)
 
 
 @router.put(
@@ -121,18 +160,25 @@ async def create_point(
     "/{inv_pt_id}",
     summary="Edit an inventory point",
     response_model=PointRead,
-    responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
+    responses=NOT_FOUND | NAME_TAKEN | STALE | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 async def update_point(
-    point: LockedPointDep, body: PointUpdate, repository: RepositoryDep, ledger: LedgerDep
+    point: LockedPointDep,
+    body: PointUpdate,
+    repository: RepositoryDep,
+    ledger: LedgerDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> PointRead:
     """Edit an existing inventory point. The body is a (partial) inventory point applied as a
     JSON merge patch (RFC 7396): fields left out are unchanged, and `items` merges key by key:
     a quantity sets that item at this point, `null` removes the item from the point. An
     unknown item id, a negative or fractional quantity, or an `id` other than the path's is
-    422 and changes nothing."""
+    422 and changes nothing. With `If-Match`, it applies only if the point's quantities still
+    match that ETag (412 otherwise). Every changed quantity is recorded in the ledger."""
+    await _check_if_match(repository, point, if_match)
     await service.update_point(repository, ledger, point=point, patch=body)
-    return await _read(repository, point)
+    return await _read(repository, point, response)
 
 
 @router.delete(
@@ -140,9 +186,16 @@ async def update_point(
     summary="Delete an inventory point",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
+    responses=NOT_FOUND | STALE | VALIDATION_ERROR_RESPONSE,
 )
-async def delete_point(point: LockedPointDep, repository: RepositoryDep, ledger: LedgerDep) -> None:
+async def delete_point(
+    point: LockedPointDep,
+    repository: RepositoryDep,
+    ledger: LedgerDep,
+    if_match: IfMatch = None,
+) -> None:
     """Delete an existing inventory point and every quantity it holds. The items stay in the
-    catalog; the ledger keeps a movement for every quantity removed."""
+    catalog; the ledger keeps a movement for every quantity removed. With `If-Match`, only if
+    the point's quantities still match that ETag (412 otherwise)."""
+    await _check_if_match(repository, point, if_match)
     await service.delete_point(repository, ledger, point=point)
