@@ -4,6 +4,7 @@ import asyncio
 from logging.config import fileConfig
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alembic import context
 from app.core.db import create_engine
@@ -47,12 +48,38 @@ def _run_sync(connection: Connection) -> None:
         context.run_migrations()
 
 
+async def _sqlite_foreign_keys(connection: AsyncConnection, on: bool) -> None:
+    # Outside any transaction (SQLite ignores the pragma inside one), on the raw connection.
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+async def _check_foreign_keys(connection: AsyncConnection) -> None:
+    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        raise RuntimeError(f"the migration left rows that break foreign keys: {broken[:10]}")
+
+
 async def run_migrations_online() -> None:
     settings = get_settings().model_copy(update={"database_url": _database_url()})
     engine = create_engine(settings)
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_run_sync)
+        async with engine.connect() as connection:
+            # SQLite alters a table by copying it and dropping the original; with foreign keys
+            # on, the drop would delete (ON DELETE CASCADE) or refuse to drop rows that others
+            # point to. Off while migrating, then checked before the commit.
+            if sqlite:
+                await _sqlite_foreign_keys(connection, on=False)
+            try:
+                async with connection.begin():
+                    await connection.run_sync(_run_sync)
+                    if sqlite:
+                        await _check_foreign_keys(connection)
+            finally:
+                if sqlite:
+                    await _sqlite_foreign_keys(connection, on=True)
     finally:
         await engine.dispose()
 

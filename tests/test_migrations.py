@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from alembic import command
@@ -57,3 +57,32 @@ async def test_upgrade_downgrade_upgrade_matches_the_models(empty_database_url: 
     tables, diff = await _tables_and_diff(empty_database_url)
     assert tables == set(Base.metadata.tables)
     assert diff == []
+
+
+async def test_migrating_a_database_with_stock_keeps_every_row(empty_database_url: str) -> None:
+    """SQLite rebuilds tables to migrate them; with foreign keys on, dropping the old copy of
+    a point would cascade to its stock. The rows must come through every step intact."""
+    config = alembic_config(empty_database_url)
+    await asyncio.to_thread(command.upgrade, config, "0001")
+    engine = create_engine(Settings(database_url=empty_database_url))
+    statements = [
+        "INSERT INTO inventory_item (id, name, name_key, description) VALUES (1, 'a', 'a', '')",
+        "INSERT INTO inventory_point (id, name, name_key) VALUES (1, 'p', 'p')",
+        "INSERT INTO stock (point_id, item_id, quantity) VALUES (1, 1, 5)",
+    ]
+
+    async def stock() -> list[tuple[int, int, int]]:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT point_id, item_id, quantity FROM stock"))
+            return [(row[0], row[1], row[2]) for row in rows]
+
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+        for revision in ("head", "0001", "head"):
+            migrate = command.upgrade if revision == "head" else command.downgrade
+            await asyncio.to_thread(migrate, config, revision)
+            assert await stock() == [(1, 1, 5)], revision
+    finally:
+        await engine.dispose()

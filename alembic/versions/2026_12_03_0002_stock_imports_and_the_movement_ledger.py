@@ -18,6 +18,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # SQLite reuses the id of the last row deleted; the ledger needs ids that stay unique.
+    for table in ("inventory_item", "inventory_point"):
+        if op.get_bind().dialect.name == "sqlite":
+            with op.batch_alter_table(
+                table, recreate="always", table_kwargs={"sqlite_autoincrement": True}
+            ):
+                pass
     op.create_table(
         "stock_import",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -80,3 +87,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_stock_import_point_id_id")
 
     op.drop_table("stock_import")
+    for table in ("inventory_item", "inventory_point"):
+        if op.get_bind().dialect.name == "sqlite":
+            with op.batch_alter_table(
+                table, recreate="always", table_kwargs={"sqlite_autoincrement": False}
+            ):
+                pass

@@ -62,24 +62,25 @@ PointDep = Annotated[InventoryPoint, Depends(_point(for_update=False))]
 LockedPointDep = Annotated[InventoryPoint, Depends(_point(for_update=True))]
 
 
-def etag(items: dict[int, int]) -> str:
-    """The point's ETag: the fingerprint of all its quantities (as an import's preview token
-    fingerprints the quantities a sheet touches)."""
-    return f'"{Fingerprint().add_all(items.items()).hexdigest()}"'
+def fingerprint(items: dict[int, int]) -> str:
+    """What the point's ETag says: the fingerprint of all its quantities (as an import's
+    preview token fingerprints the quantities a sheet touches)."""
+    return Fingerprint().add_all(items.items()).hexdigest()
 
 
 async def _read(
     repository: PointRepository, point: InventoryPoint, response: Response
 ) -> PointRead:
     items = await repository.items_of(point.id)
-    response.headers["ETag"] = etag(items)
+    response.headers["ETag"] = f'"{fingerprint(items)}"'
     return PointRead(id=point.id, name=point.name, items=items)
 
 
 async def _check_if_match(
     repository: PointRepository, point: InventoryPoint, if_match: str | None
 ) -> None:
-    if if_match is not None and not matches(if_match, etag(await repository.items_of(point.id))):
+    current = fingerprint(await repository.items_of(point.id)) if if_match else ""
+    if if_match is not None and not matches(if_match, current):
         raise PreconditionFailed(
             f"Inventory point {point.id}'s quantities changed since its ETag was read "
             "(If-Match); nothing was changed. Read the point again."

@@ -12,6 +12,8 @@ class InventoryItem(Base):
     """A catalog entry (a tool, a part) that inventory points hold quantities of."""
 
     __tablename__ = "inventory_item"
+    # Ids are never reused: the ledger keeps naming the item that was.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
