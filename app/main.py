@@ -13,6 +13,7 @@ from app.catalog.router import router as catalog_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.settings import Settings, get_settings
+from app.exports.router import router as exports_router
 from app.imports import reader_process
 from app.imports.records import router as import_records_router
 from app.imports.router import router as imports_router
@@ -43,6 +44,10 @@ TAGS = [
     {
         "name": "history",
         "description": "The ledger: every change of a quantity, appended, never changed.",
+    },
+    {
+        "name": "export",
+        "description": "A point's stock as CSV or XLSX, and the empty stock-count sheet.",
     },
     {
         "name": "items",
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports_router)
     app.include_router(import_records_router)
     app.include_router(ledger_router)
+    app.include_router(exports_router)
     app.include_router(catalog_router)
     return app
 

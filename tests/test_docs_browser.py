@@ -36,6 +36,8 @@ OPERATIONS = [
     "The imports applied to an inventory point",
     "One import, with the quantities it changed",
     "Revert an import",
+    "Export an inventory point's stock as a sheet",
+    "The empty stock-count sheet",
 ]
 
 

@@ -14,6 +14,7 @@ import anyio
 
 from app.core.errors import PayloadTooLarge
 from app.core.text import name_key, part_number_key
+from app.exports.formula_guard import restored
 from app.imports.cells import (
     Cell,
     CellError,
@@ -184,7 +185,11 @@ class _RowReader:
         for position, at in enumerate((name_at, part_at, description_at)):
             value = cells[at] if at < size else None
             if value.__class__ is str:
-                texts.append(value.strip() or None)
+                text = value.strip()
+                # An export's neutralised cell ('=...) reads back as the text it was.
+                texts.append(
+                    (restored(text) if text[:1] == "'" and self.from_csv else text) or None
+                )
             else:
                 texts.append(None if value is None else self._text(number, position, value))
         name, part_number, description = texts

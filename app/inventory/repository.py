@@ -57,6 +57,25 @@ class PointRepository:
         )
         return {row.item_id: row.quantity for row in rows}
 
+    async def stock_page(
+        self, point_id: int, *, after_key: str, limit: int
+    ) -> list[tuple[str, str, str | None, int]]:
+        """(name key, name, part number, quantity) of the point's items after ``after_key``
+        in name order: one page of an export."""
+        rows = await self.session.execute(
+            select(
+                InventoryItem.name_key,
+                InventoryItem.name,
+                InventoryItem.part_number,
+                Stock.quantity,
+            )
+            .join(Stock, Stock.item_id == InventoryItem.id)
+            .where(Stock.point_id == point_id, InventoryItem.name_key > after_key)
+            .order_by(InventoryItem.name_key)
+            .limit(limit)
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
     async def create(self, *, name: str) -> InventoryPoint:
         point = InventoryPoint()
         await self.rename(point, name)

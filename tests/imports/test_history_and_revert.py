@@ -6,7 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.models import StockMovement
 from tests.builders import assert_error, create_item, create_point, get_point, set_items
 from tests.conftest import ClientFactory
 from tests.imports.sheets import csv_bytes, point_with_catalog, quantities, upload
@@ -71,14 +74,25 @@ async def test_a_cursor_that_was_never_given_out_is_422(client: httpx.AsyncClien
 
 
 async def test_deleting_a_point_appends_a_removal_for_each_item(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, connection: AsyncConnection
 ) -> None:
     point = (await create_point(client))["id"]
-    drill = (await create_item(client, "Drill"))["id"]
-    await set_items(client, point, {drill: 4})
+    drill, saw = (
+        (await create_item(client, "Drill"))["id"],
+        (await create_item(client, "Saw"))["id"],
+    )
+    await set_items(client, point, {drill: 4, saw: 0})
     assert (await client.delete(f"/api/inventory/{point}")).status_code == 204
+    kept = await connection.execute(
+        select(StockMovement.item_id, StockMovement.quantity_before, StockMovement.quantity_after)
+        .where(StockMovement.point_id == point, StockMovement.source == "delete")
+        .order_by(StockMovement.item_id)
+    )
+    assert [tuple(row) for row in kept] == [(drill, 4, None), (saw, 0, None)]
+    # The id is never given to another point, so no point inherits this ledger.
     replacement = (await create_point(client, "Crib B"))["id"]
-    assert moves(await history(client, replacement)) == []  # not another point's ledger
+    assert replacement != point
+    assert moves(await history(client, replacement)) == []
     assert (await client.get(f"/api/inventory/{point}/history")).status_code == 404
 
 
