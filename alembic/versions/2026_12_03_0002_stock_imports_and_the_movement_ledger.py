@@ -60,11 +60,6 @@ def upgrade() -> None:
         sa.Column("import_id", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["import_id"],
-            ["stock_import.id"],
-            name=op.f("fk_stock_movement_import_id_stock_import"),
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_movement")),
     )
     with op.batch_alter_table("stock_movement", schema=None) as batch_op:

@@ -64,11 +64,11 @@ class ImportResult(ReadSchema):
         description="set: the sheet's quantities; add: added to what is there; count: a "
         "complete count, items the sheet does not list go to 0.",
     )
-    preview: str = Field(
-        default="",
-        description="A fingerprint of the point's current quantities of every item the sheet "
-        "touches. Send a dry run's `preview` as `If-Match` with the real import: it applies "
-        "only if none of those quantities changed since (else 412).",
+    preview: str | None = Field(
+        default=None,
+        description="A dry run's fingerprint of the point's current quantities of every item "
+        "the sheet touches (null for a real import). Send it as `If-Match` with the real "
+        "import: it applies only if none of those quantities changed since (else 412).",
     )
     import_id: int | None = Field(
         default=None,

@@ -130,7 +130,9 @@ class Importer:
         self.errors = RowErrors(limits.max_listed_rows)
         self.tally = StockCountTally(limits.max_listed_rows)
         self.changes = Changes(request.mode, limits.max_listed_rows, request.details)
-        self.fingerprint = Fingerprint(scope=request.mode)
+        # Computed only when it is asked for: a preview, or an import checked against one.
+        wanted = request.dry_run or request.if_match is not None
+        self.fingerprint = Fingerprint(scope=request.mode) if wanted else None
         self.record: StockImport | None = None
         self.context = Context(source="import", actor=request.actor, at=datetime.now(UTC))
 
@@ -159,8 +161,8 @@ class Importer:
             self.tally.rows = chunk.rows_read
             found = await self.imports.match_stock_count(self.request.point_id, chunk.keys())
             counted = self.tally.add_chunk(chunk, found)
-            for _, item_id, _, before in counted:
-                self.fingerprint.add(item_id, before)
+            if self.fingerprint is not None:
+                self.fingerprint.add_all((item_id, before) for _, item_id, _, before in counted)
             await self._write(self.changes.of(counted, self.errors))
         await add_duplicate_errors(self.tally.matches, self.errors, sheet.columns, self.imports)
         self.errors.check_has_rows(self.tally.rows, sheet.header_row)
@@ -170,7 +172,8 @@ class Importer:
         seen = self.tally.matches.seen
         async for stock in self.imports.stock_of_point(self.request.point_id):
             rest = [(item_id, quantity) for item_id, quantity in stock if not seen(item_id)]
-            self.fingerprint.add_all(rest)
+            if self.fingerprint is not None:
+                self.fingerprint.add_all(rest)
             zeroed: list[Change] = [
                 (item_id, quantity, 0) for item_id, quantity in rest if quantity
             ]
@@ -194,7 +197,7 @@ class Importer:
             ),
             dry_run=self.request.dry_run,
             mode=self.request.mode,
-            preview=self.fingerprint.hexdigest(),
+            preview=self.fingerprint.hexdigest() if self.fingerprint is not None else None,
             import_id=self.record.id if self.record else None,
             changes=changes.listed if self.request.details else None,
         )
@@ -244,7 +247,9 @@ class Importer:
             await self._zero_the_rest()
         if self.errors:
             raise self.errors.rejection()
-        if not matches(request.if_match, self.fingerprint.hexdigest()):
+        if self.fingerprint is not None and not matches(
+            request.if_match, self.fingerprint.hexdigest()
+        ):
             raise PreconditionFailed(
                 "The point's quantities of the items this sheet touches changed since the "
                 "preview (If-Match); nothing was changed. Preview the sheet again."

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -31,6 +31,8 @@ class StockMovement(Base):
     quantity_before: Mapped[int | None] = mapped_column(BigInteger)
     quantity_after: Mapped[int | None] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(8))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("stock_import.id"))
+    # Not a foreign key either (an import record is never deleted): a check per movement
+    # would cost as much as the movement itself on PostgreSQL.
+    import_id: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -103,7 +103,12 @@ async def test_a_dry_run_answers_as_the_import_would_and_changes_nothing(
     assert preview.status_code == 200, preview.text
     assert await quantities(client, point_id, ids) == {"drill": 40}
     applied = await upload(client, point_id, content)
-    assert preview.json() == applied.json() | {"dry_run": True, "import_id": None}
+    assert preview.json() == applied.json() | {
+        "dry_run": True,
+        "import_id": None,
+        "preview": preview.json()["preview"],
+    }
+    assert len(preview.json()["preview"]) == 32
     assert preview.json()["summary"]["updated"] == 1
 
 
