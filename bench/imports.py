@@ -179,6 +179,44 @@ def bench_database(label: str, url: str, sheets: Sheets, rows: int, repeat: int)
             report(f"HTTP import ({name}, new)", rows, runs, floor)
             again = [timed(memory, partial(post_file, client, path, sheet)) for _ in range(repeat)]
             report(f"HTTP import ({name}, again)", rows, again, floor)
+        bench_undo(client, point_id, sheets.count_csv)
+
+
+def bench_undo(client: httpx.Client, point_id: int, sheet: Path) -> None:
+    """A delivery (mode=add) of the whole sheet, its changes paged through, then reverted:
+    the point must hold exactly its quantities from before, item by item."""
+    before = client.get(f"/api/inventory/{point_id}").json()["items"]
+    start = time.perf_counter()
+    with sheet.open("rb") as content:
+        answer = client.post(
+            f"/api/inventory/{point_id}/import",
+            params={"mode": "add"},
+            files={"file": (sheet.name, content)},
+        ).json()
+    imported = time.perf_counter() - start
+    start, changes, pages, cursor = time.perf_counter(), 0, 0, None
+    while True:
+        params: dict[str, str | int] = {"limit": 1000}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get(f"/api/imports/{answer['import_id']}", params=params).json()
+        changes, pages, cursor = changes + len(page["changes"]), pages + 1, page["next_cursor"]
+        if cursor is None:
+            break
+    paged = time.perf_counter() - start
+    assert changes == answer["summary"]["updated"], (changes, answer["summary"])
+    start = time.perf_counter()
+    reverted = client.post(f"/api/imports/{answer['import_id']}/revert")
+    reverting = time.perf_counter() - start
+    assert reverted.status_code == 200, reverted.text
+    after = client.get(f"/api/inventory/{point_id}").json()["items"]
+    restored = after == before
+    print(
+        f"  delivery (mode=add) {imported:.2f} s; its {changes:,} changes in {pages} pages "
+        f"{paged:.2f} s; revert {reverting:.2f} s; quantities restored item by item: "
+        f"{'yes' if restored else 'NO'}"
+    )
+    assert restored
 
 
 def bench_million(url: str, directory: Path) -> None:
