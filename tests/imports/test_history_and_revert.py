@@ -297,31 +297,38 @@ async def test_a_retry_with_the_same_idempotency_key_applies_once(
     assert body["errors"][0]["code"] == "idempotency_key_reused"
 
 
-async def test_the_ledger_adds_up_to_the_current_quantities(make_client: ClientFactory) -> None:
+async def _ledger_totals(client: httpx.AsyncClient, point: int) -> dict[int, int]:
+    """Each item's movements at the point added up, read page by page."""
+    totals: defaultdict[int, int] = defaultdict(int)
+    cursor: str | None = None
+    while True:
+        page = await history(client, point, limit=3, **({"cursor": cursor} if cursor else {}))
+        for m in page["movements"]:
+            totals[m["item_id"]] += (m["quantity_after"] or 0) - (m["quantity_before"] or 0)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return {item: total for item, total in totals.items() if total}
+
+
+async def test_the_ledger_adds_up_to_the_current_quantities_at_every_point(
+    make_client: ClientFactory,
+) -> None:
     async with make_client(import_chunk_rows=2) as client:
         point, ids = await point_with_catalog(client)
+        other = (await create_point(client, "Van 2"))["id"]
         await set_items(client, point, {ids["drill"]: 40, ids["saw"]: 9, ids["tape"]: 1})
+        await set_items(client, other, {ids["drill"]: 3})
         sheet = csv_bytes(
             [["Name", "Qty"], ["Drill 6 mm HSS", 4], ["Hammer 500 g", 2], ["Tape measure 5 m", 3]]
         )
         counted = (await upload(client, point, sheet, mode="count")).json()["import_id"]
         await upload(client, point, sheet, mode="add")
+        await upload(client, other, sheet)
         await set_items(client, point, {ids["hammer"]: None, ids["screwdriver"]: 6})
+        await set_items(client, other, {ids["tape"]: None})
         await client.post(f"/api/imports/{counted}/revert", params={"skip_changed": "true"})
-        totals: defaultdict[int, int] = defaultdict(int)
-        page: dict[str, Any] = {"next_cursor": None}
-        while True:
-            page = await history(
-                client,
-                point,
-                limit=3,
-                **({"cursor": page["next_cursor"]} if page["next_cursor"] else {}),
-            )
-            for m in page["movements"]:
-                totals[m["item_id"]] += (m["quantity_after"] or 0) - (m["quantity_before"] or 0)
-            if page["next_cursor"] is None:
-                break
-        current = (await get_point(client, point))["items"]
-        assert {item: total for item, total in totals.items() if total} == {
-            int(item): quantity for item, quantity in current.items() if quantity
-        }
+        for each in (point, other):
+            current = (await get_point(client, each))["items"]
+            assert await _ledger_totals(client, each) == {
+                int(item): quantity for item, quantity in current.items() if quantity
+            }

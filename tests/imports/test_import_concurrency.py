@@ -37,3 +37,29 @@ async def test_imports_to_different_points_at_once_both_apply(
     assert [answer.status_code for answer in answers] == [200, 200]
     assert await quantities(committing_client, point_id, ids) == {"drill": 3}
     assert await quantities(committing_client, other, ids) == {"drill": 3}
+
+
+async def test_two_retries_at_once_with_one_idempotency_key_apply_once(
+    committing_client: httpx.AsyncClient,
+) -> None:
+    point_id, ids = await point_with_catalog(committing_client)
+    await committing_client.patch(
+        f"/api/inventory/{point_id}", json={"items": {str(ids["drill"]): 1}}
+    )
+    sheet = csv_bytes([["Name", "Qty"], ["Drill 6 mm HSS", 5]])
+
+    async def send() -> httpx.Response:
+        return await committing_client.post(
+            f"/api/inventory/{point_id}/import",
+            params={"mode": "add"},
+            files={"file": ("delivery.csv", sheet)},
+            headers={"Idempotency-Key": "delivery-4711"},
+        )
+
+    answers = await asyncio.gather(send(), send())
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert sorted(a.headers.get("idempotent-replayed", "") for a in answers) == ["", "true"]
+    assert await quantities(committing_client, point_id, ids) == {"drill": 6}
+    records = (await committing_client.get(f"/api/inventory/{point_id}/imports")).json()
+    assert len(records["imports"]) == 1
