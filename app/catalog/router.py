@@ -41,7 +41,7 @@ ITEM_IN_USE = error_response(
 )
 
 
-def get_repository(session: SessionDep) -> ItemRepository:
+async def get_repository(session: SessionDep) -> ItemRepository:
     return ItemRepository(session)
 
 

@@ -53,7 +53,8 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: one statement on its own, no transaction around it
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -88,6 +89,25 @@ class Database:
             write_bind = bind.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self.read_sessions = async_sessionmaker(bind, **session_options)
         self.write_sessions = async_sessionmaker(write_bind, **session_options)
+        # sqlite3 runs without a transaction when none was begun (isolation_level None, set
+        # on connect), so "no BEGIN" is all it takes; PostgreSQL is told AUTOCOMMIT.
+        self._statements: AsyncEngine | None = None
+        if isinstance(bind, AsyncEngine):
+            options: dict[str, Any] = {_BEGIN_OPTION: None}
+            if bind.dialect.name != "sqlite":
+                options["isolation_level"] = "AUTOCOMMIT"
+            self._statements = bind.execution_options(**options)
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a single read statement, with no transaction around it: the
+        hot reads skip the BEGIN and COMMIT round trips (one statement is consistent alone)."""
+        if self._statements is None:
+            assert isinstance(self.bind, AsyncConnection)
+            yield self.bind  # tests: inside the test's transaction
+            return
+        async with self._statements.connect() as connection:
+            yield connection
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -98,7 +118,8 @@ class Database:
             await self.bind.dispose()
 
 
-def get_database(request: Request) -> Database:
+# Every dependency is a coroutine: FastAPI would run a plain function in a worker thread.
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 

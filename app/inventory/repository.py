@@ -4,9 +4,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
-from sqlalchemy import BigInteger, Executable, Integer, bindparam, delete, select, true
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core.db import unique_or_conflict
 from app.core.rowsets import Rowset
@@ -153,3 +166,40 @@ def _upsert_quantities(dialect: str) -> tuple[Rowset, Executable]:
         index_elements=["point_id", "item_id"],
         set_={"quantity": statement.excluded.quantity},
     )
+
+
+@cache
+def _point_as_json(dialect: str) -> Select[str, str]:
+    """A point's name and its items as JSON text (``{"17":40,...}``, by item id): one
+    statement, so a GET reads a point in a single round trip. PostgreSQL's jsonb keeps its
+    keys in a fixed order (by length, then bytes), so the text is the same however read."""
+    point_id = bindparam("point_id", type_=Integer())
+    if dialect == "postgresql":
+        items = (
+            select(
+                func.coalesce(
+                    cast(func.jsonb_object_agg(Stock.item_id, Stock.quantity), Text),
+                    literal_column("'{}'"),
+                )
+            )
+            .where(Stock.point_id == point_id)
+            .scalar_subquery()
+        )
+    else:
+        ordered = (
+            select(Stock.item_id, Stock.quantity)
+            .where(Stock.point_id == point_id)
+            .order_by(Stock.item_id)
+            .subquery()
+        )
+        items = select(
+            func.json_group_object(ordered.c.item_id, ordered.c.quantity)
+        ).scalar_subquery()
+    return select(InventoryPoint.name, items).where(InventoryPoint.id == point_id)
+
+
+async def read_point_json(connection: AsyncConnection, point_id: int) -> tuple[str, str] | None:
+    """The point's name and items JSON, or None when no point has this id."""
+    statement = _point_as_json(connection.dialect.name)
+    row = (await connection.execute(statement, {"point_id": point_id})).first()
+    return None if row is None else (row[0], row[1])

@@ -1,17 +1,20 @@
 """``/api/inventory``: inventory points and the quantities they hold (the source's paths)."""
 
+import json
 from collections.abc import Awaitable, Callable
+from hashlib import blake2b
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Response, status
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.core.db import SessionDep
+from app.core.db import DatabaseDep, SessionDep
 from app.core.errors import NotFound, PreconditionFailed
 from app.core.fields import MAX_ID
-from app.core.fingerprint import Fingerprint, matches
+from app.core.fingerprint import matches
 from app.core.schemas import NOT_JSON_RESPONSE, VALIDATION_ERROR_RESPONSE, error_response
 from app.inventory import service
-from app.inventory.repository import PointRepository
+from app.inventory.repository import PointRepository, read_point_json
 from app.inventory.schemas import PointCreate, PointRead, PointUpdate
 from app.ledger.repository import LedgerRepository
 from app.models import InventoryPoint
@@ -32,14 +35,14 @@ NAME_TAKEN = error_response(
 )
 
 
-def get_repository(session: SessionDep) -> PointRepository:
+async def get_repository(session: SessionDep) -> PointRepository:
     return PointRepository(session)
 
 
 RepositoryDep = Annotated[PointRepository, Depends(get_repository)]
 
 
-def get_ledger(session: SessionDep) -> LedgerRepository:
+async def get_ledger(session: SessionDep) -> LedgerRepository:
     return LedgerRepository(session)
 
 
@@ -62,24 +65,39 @@ PointDep = Annotated[InventoryPoint, Depends(_point(for_update=False))]
 LockedPointDep = Annotated[InventoryPoint, Depends(_point(for_update=True))]
 
 
-def fingerprint(items: dict[int, int]) -> str:
-    """What the point's ETag says: the fingerprint of all its quantities (as an import's
-    preview token fingerprints the quantities a sheet touches)."""
-    return Fingerprint().add_all(items.items()).hexdigest()
+def _etag(items_json: str) -> str:
+    """The point's ETag: a fingerprint of all its quantities (BLAKE2b of their JSON, which
+    the database writes in a fixed order)."""
+    return blake2b(items_json.encode(), digest_size=16).hexdigest()
 
 
-async def _read(
-    repository: PointRepository, point: InventoryPoint, response: Response
-) -> PointRead:
-    items = await repository.items_of(point.id)
-    response.headers["ETag"] = f'"{fingerprint(items)}"'
-    return PointRead(id=point.id, name=point.name, items=items)
+async def _read_point(connection: AsyncConnection, point_id: int) -> tuple[str, str, str]:
+    """Name, items JSON and ETag of the point, in one statement."""
+    found = await read_point_json(connection, point_id)
+    if found is None:
+        raise NotFound(f"Inventory point {point_id} does not exist.")
+    name, items = found
+    return name, items, _etag(items)
+
+
+def _point_response(point_id: int, name: str, items: str, etag: str) -> Response:
+    # The JSON is put together here: the items come from the database as JSON already, and
+    # a GET of a point is the hottest read there is.
+    body = f'{{"id":{point_id},"name":{json.dumps(name, ensure_ascii=False)},"items":{items}}}'
+    return Response(body, media_type="application/json", headers={"ETag": f'"{etag}"'})
+
+
+async def _read(repository: PointRepository, point: InventoryPoint) -> Response:
+    """The point as this transaction sees it (after its own changes)."""
+    connection = await repository.session.connection()
+    return _point_response(point.id, *await _read_point(connection, point.id))
 
 
 async def _check_if_match(
     repository: PointRepository, point: InventoryPoint, if_match: str | None
 ) -> None:
-    current = fingerprint(await repository.items_of(point.id)) if if_match else ""
+    connection = await repository.session.connection()
+    current = (await _read_point(connection, point.id))[2] if if_match else ""
     if if_match is not None and not matches(if_match, current):
         raise PreconditionFailed(
             f"Inventory point {point.id}'s quantities changed since its ETag was read "
@@ -132,11 +150,13 @@ async def list_points(repository: RepositoryDep) -> dict[int, PointRead]:
     response_model=PointRead,
     responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
-async def get_point(point: PointDep, repository: RepositoryDep, response: Response) -> PointRead:
+async def get_point(inv_pt_id: PointID, database: DatabaseDep) -> Response:
     """Get a single inventory point with the quantity of every item it lists. The `ETag`
     header fingerprints its quantities; send it as `If-Match` to PATCH or DELETE only the
     state you read."""
-    return await _read(repository, point, response)
+    # One statement on a connection of its own: no session, no BEGIN/COMMIT round trips.
+    async with database.statement() as connection:
+        return _point_response(inv_pt_id, *await _read_point(connection, inv_pt_id))
 
 
 @router.put(
@@ -168,9 +188,8 @@ async def update_point(
     body: PointUpdate,
     repository: RepositoryDep,
     ledger: LedgerDep,
-    response: Response,
     if_match: IfMatch = None,
-) -> PointRead:
+) -> Response:
     """Edit an existing inventory point. The body is a (partial) inventory point applied as a
     JSON merge patch (RFC 7396): fields left out are unchanged, and `items` merges key by key:
     a quantity sets that item at this point, `null` removes the item from the point. An
@@ -179,7 +198,8 @@ async def update_point(
     match that ETag (412 otherwise). Every changed quantity is recorded in the ledger."""
     await _check_if_match(repository, point, if_match)
     await service.update_point(repository, ledger, point=point, patch=body)
-    return await _read(repository, point, response)
+    await repository.session.flush()
+    return await _read(repository, point)
 
 
 @router.delete(
