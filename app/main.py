@@ -8,6 +8,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.router import router as catalog_router
 from app.core.db import Database
@@ -19,6 +20,10 @@ from app.imports.records import router as import_records_router
 from app.imports.router import router as imports_router
 from app.inventory.router import router as inventory_router
 from app.ledger.router import router as ledger_router
+from app.ops import logs
+from app.ops.metrics import Metrics
+from app.ops.middleware import RequestMiddleware
+from app.ops.router import router as ops_router
 
 DESCRIPTION = """
 Keeps track of where tools and parts are stored and how many there are.
@@ -50,6 +55,10 @@ TAGS = [
         "description": "A point's stock as CSV or XLSX, and the empty stock-count sheet.",
     },
     {
+        "name": "operations",
+        "description": "Health probes and Prometheus metrics (no authentication).",
+    },
+    {
         "name": "items",
         "description": "The catalog of tools and parts; a stock count can only match items "
         "that exist here.",
@@ -65,10 +74,15 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
+    metrics = Metrics.create()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.configure(settings.log_format, settings.log_level)
         database = Database.from_settings(settings)
         app.state.database = database
+        if isinstance(database.bind, AsyncEngine):
+            metrics.pool.engine = database.bind
         # In the background: the server answers at once, workbooks read fast from the first.
         warming = asyncio.create_task(anyio.to_thread.run_sync(reader_process.warm_up))
         try:
@@ -87,7 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
+    app.add_middleware(RequestMiddleware, metrics=metrics, log_requests=settings.log_requests)
     install_error_handlers(app)
+    app.include_router(ops_router)
     app.include_router(inventory_router)
     app.include_router(imports_router)
     app.include_router(import_records_router)

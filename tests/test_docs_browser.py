@@ -38,6 +38,9 @@ OPERATIONS = [
     "Revert an import",
     "Export an inventory point's stock as a sheet",
     "The empty stock-count sheet",
+    "Is the process up",
+    "Can the service serve requests",
+    "Prometheus metrics",
 ]
 
 

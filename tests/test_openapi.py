@@ -25,6 +25,9 @@ EXPECTED_OPERATIONS = {
     ("post", "/api/imports/{import_id}/revert"): "revert_import",
     ("get", "/api/inventory/{inv_pt_id}/export"): "export_point",
     ("get", "/api/import-template"): "import_template",
+    ("get", "/health/live"): "live",
+    ("get", "/health/ready"): "ready",
+    ("get", "/metrics"): "metrics",
 }
 
 

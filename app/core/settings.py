@@ -1,7 +1,7 @@
 """Configuration, read once from the environment (prefix ``INVENTORY_``)."""
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from pydantic import Field
@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a SQLite writer waits for the lock before giving up.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as one JSON object a line."
+    )
+    log_level: str = Field(default="INFO", description="The lowest level logged.")
+    log_requests: bool = Field(default=True, description="One log line per request.")
     db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL connection pool size.")
     db_max_overflow: int = Field(
         default=10, ge=0, description="Extra PostgreSQL connections allowed beyond the pool."

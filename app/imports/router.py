@@ -7,7 +7,7 @@ import anyio
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from app.core.db import DatabaseDep, SessionDep
-from app.core.errors import NotFound
+from app.core.errors import NotFound, ServiceError
 from app.core.fields import MAX_ID
 from app.core.schemas import Responses, ValidationErrorBody, error_response
 from app.core.settings import SettingsDep
@@ -20,6 +20,7 @@ from app.imports.schemas import CatalogImportResult, ImportRejectedBody, ImportR
 from app.imports.sheet import Sheet
 from app.imports.upload import FIELD, Upload, received_upload
 from app.inventory.repository import PointRepository
+from app.ops.metrics import import_run
 
 router = APIRouter(tags=["imports"])
 Result = TypeVar("Result", ImportResult, CatalogImportResult)
@@ -112,19 +113,33 @@ CATALOG_CHANGED = error_response(
 )
 
 
+def _outcome(result: ImportResult | CatalogImportResult) -> str:
+    return "dry_run" if result.dry_run else "applied"
+
+
 async def _with_sheet(
     request: Request,
     limits: ImportLimits,
     layout: Layout,
     work: Callable[[Sheet, Upload], Awaitable[Result]],
 ) -> Result:
-    """Receive the upload, open its sheet off the event loop, run ``work``, clean up."""
-    async with received_upload(request, max_bytes=limits.max_upload_bytes) as upload:
-        sheet = await anyio.to_thread.run_sync(open_sheet, upload.path, layout, limits)
+    """Receive the upload, open its sheet off the event loop, run ``work``, clean up; count
+    it in the metrics."""
+    kind = "stock_count" if layout is STOCK_COUNT else "catalog"
+    with import_run(request.app.state.metrics, kind) as run:
         try:
-            return await work(sheet, upload)
-        finally:
-            await anyio.to_thread.run_sync(sheet.close)
+            async with received_upload(request, max_bytes=limits.max_upload_bytes) as upload:
+                sheet = await anyio.to_thread.run_sync(open_sheet, upload.path, layout, limits)
+                run.format = sheet.format
+                try:
+                    result = await work(sheet, upload)
+                finally:
+                    await anyio.to_thread.run_sync(sheet.close)
+        except ServiceError:  # a 4xx: the file or the request was refused
+            run.outcome = "refused"
+            raise
+        run.rows, run.outcome = result.summary.rows, _outcome(result)
+        return result
 
 
 Mode = Annotated[
