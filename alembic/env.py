@@ -16,6 +16,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+_LOCK = 7_412_001  # the advisory lock key migrations take on PostgreSQL
 
 
 def _database_url() -> str:
@@ -74,6 +75,10 @@ async def run_migrations_online() -> None:
                 await _sqlite_foreign_keys(connection, on=False)
             try:
                 async with connection.begin():
+                    if not sqlite:
+                        # Replicas starting together migrate one after the other; the second
+                        # finds the schema current and does nothing.
+                        await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK})")
                     await connection.run_sync(_run_sync)
                     if sqlite:
                         await _check_foreign_keys(connection)

@@ -26,8 +26,12 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Service:
     url: str
-    pid: int  # uvicorn's: the entrypoint execs it
+    process: "subprocess.Popen[bytes]"  # uvicorn itself: the entrypoint execs it
     log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
 
 @contextmanager
@@ -70,7 +74,7 @@ def running_service(
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
-            yield Service(url=base_url, pid=process.pid, log=log)
+            yield Service(url=base_url, process=process, log=log)
         finally:
             process.terminate()
             try:
