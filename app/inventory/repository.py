@@ -198,8 +198,23 @@ def _point_as_json(dialect: str) -> Select[str, str]:
     return select(InventoryPoint.name, items).where(InventoryPoint.id == point_id)
 
 
+@cache
+def _sqlite_point_as_json() -> tuple[str, tuple[str, ...]]:
+    compiled = _point_as_json("sqlite").compile(dialect=sqlite.dialect())
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
 async def read_point_json(connection: AsyncConnection, point_id: int) -> tuple[str, str] | None:
     """The point's name and items JSON, or None when no point has this id."""
-    statement = _point_as_json(connection.dialect.name)
-    row = (await connection.execute(statement, {"point_id": point_id})).first()
+    if connection.dialect.name == "sqlite" and not connection.in_transaction():
+        # The hottest read: straight to aiosqlite, one trip to its thread instead of three
+        # (cursor, execute, fetch); the statement is the one below, compiled once.
+        sql, names = _sqlite_point_as_json()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        rows = await raw.execute_fetchall(sql, tuple(point_id for _ in names))
+        row = next(iter(rows), None)
+    else:
+        statement = _point_as_json(connection.dialect.name)
+        row = (await connection.execute(statement, {"point_id": point_id})).first()
     return None if row is None else (row[0], row[1])
