@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await warming
             await database.dispose()
+            logs.write_directly()
 
     # FastAPIOffline serves Swagger UI and ReDoc assets from the package, not a CDN.
     app: FastAPI = FastAPIOffline(

@@ -5,9 +5,9 @@ Pure ASGI (not BaseHTTPMiddleware): it wraps ``send`` to read the status and add
 """
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,7 +28,7 @@ def _incoming_id(scope: Scope) -> str:
             if _ACCEPTABLE.fullmatch(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class RequestMiddleware:
