@@ -62,8 +62,8 @@ class Metrics:
             ),
             request_seconds=Histogram(
                 "inventory_http_request_duration_seconds",
-                "Time to answer an HTTP request, by method and route template.",
-                ["method", "route"],
+                "Time to answer an HTTP request, by method, route template and status.",
+                ["method", "route", "status"],
                 registry=registry,
                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
             ),

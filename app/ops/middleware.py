@@ -65,8 +65,9 @@ class RequestMiddleware:
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         method = scope["method"]
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.request_seconds.labels(method, route).observe(seconds)
+        labels = (method, route, str(status))
+        self.metrics.requests.labels(*labels).inc()
+        self.metrics.request_seconds.labels(*labels).observe(seconds)
         if self.log_requests:
             logger.info(
                 "%s %s %d %.1f ms",

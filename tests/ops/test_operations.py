@@ -52,6 +52,7 @@ async def test_metrics_show_the_requests_and_imports_just_made(
 
     route = {"method": "GET", "route": "/api/inventory/{inv_pt_id}", "status": "200"}
     assert grew("inventory_http_requests_total", **route) == 3
+    assert grew("inventory_http_request_duration_seconds_count", **route) == 3
     applied = {"kind": "stock_count", "format": "csv", "outcome": "applied"}
     assert grew("inventory_imports_total", **applied) == 1
     assert grew("inventory_import_rows_total", **applied) == 2
