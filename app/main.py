@@ -5,11 +5,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth.access import AUTH_RESPONSES, TokenCache, authorize, bootstrap
+from app.auth.router import router as tokens_router
 from app.catalog.router import router as catalog_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
@@ -32,6 +35,8 @@ Keeps track of where tools and parts are stored and how many there are.
   inventory item ids to the quantity stored there.
 * **Items** (`/api/items/`) are the catalog the points hold quantities of.
 
+Every `/api` call needs an API token, `Authorization: Bearer <token>` (the **Authorize**
+button above): 401 without a valid one, 403 when its scopes or points do not allow the call.
 Errors are JSON with a `detail` a person can act on; invalid requests (422) also list every bad
 value under `errors`.
 """
@@ -53,6 +58,10 @@ TAGS = [
     {
         "name": "export",
         "description": "A point's stock as CSV or XLSX, and the empty stock-count sheet.",
+    },
+    {
+        "name": "tokens",
+        "description": "API tokens (admin): every /api call needs `Authorization: Bearer`.",
     },
     {
         "name": "operations",
@@ -81,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logs.configure(settings.log_format, settings.log_level)
         database = Database.from_settings(settings)
         app.state.database = database
+        await bootstrap(database, settings)
         if isinstance(database.bind, AsyncEngine):
             metrics.pool.engine = database.bind
         # In the background: the server answers at once, workbooks read fast from the first.
@@ -103,15 +113,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.token_cache = TokenCache()
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "PUT", "PATCH", "DELETE", "POST"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "X-Request-ID", "Idempotent-Replayed", "Location"],
+        )
     app.add_middleware(RequestMiddleware, metrics=metrics, log_requests=settings.log_requests)
     install_error_handlers(app)
-    app.include_router(ops_router)
-    app.include_router(inventory_router)
-    app.include_router(imports_router)
-    app.include_router(import_records_router)
-    app.include_router(ledger_router)
-    app.include_router(exports_router)
-    app.include_router(catalog_router)
+    app.include_router(ops_router)  # health and metrics: public
+    # Every /api route, in one place, so none can be left open by mistake.
+    for api in (
+        inventory_router,
+        imports_router,
+        import_records_router,
+        ledger_router,
+        exports_router,
+        catalog_router,
+    ):
+        app.include_router(api, dependencies=[Depends(authorize)], responses=AUTH_RESPONSES)
+    app.include_router(tokens_router)  # authorises itself, as admin
     return app
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -34,9 +35,13 @@ def database_url(
         yield url
 
 
+ADMIN_TOKEN = "inv_test-admin-token"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, admin_token=SecretStr(ADMIN_TOKEN))
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +60,13 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await transaction.rollback()
 
 
-def _client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+def _client(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """A client of the app; it sends the admin token unless told otherwise."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers=AUTH if headers is None else headers,
+    )
 
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -68,10 +78,12 @@ def make_client(settings: Settings, connection: AsyncConnection) -> ClientFactor
     nested in the test's transaction like ``client``."""
 
     @asynccontextmanager
-    async def make(**changes: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async def make(
+        headers: dict[str, str] | None = None, **changes: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
         app = create_app(settings.model_copy(update=changes))
         app.state.database = Database(connection, owns_engine=False)
-        async with _client(app) as client:
+        async with _client(app, headers) as client:
             yield client
 
     return make

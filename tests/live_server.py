@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN = "inv_live-admin-token"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def free_port() -> int:
@@ -48,6 +50,7 @@ def running_service(
         "INVENTORY_PORT": str(port),
         # The scripts find alembic and uvicorn next to the running interpreter.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "INVENTORY_ADMIN_TOKEN": ADMIN_TOKEN,
         **environment,
     }
     with tempfile.TemporaryDirectory(prefix="inventory-service-") as directory:

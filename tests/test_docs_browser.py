@@ -41,6 +41,9 @@ OPERATIONS = [
     "Is the process up",
     "Can the service serve requests",
     "Prometheus metrics",
+    "Make an API token",
+    "List the API tokens",
+    "Revoke an API token",
 ]
 
 

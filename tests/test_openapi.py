@@ -28,6 +28,9 @@ EXPECTED_OPERATIONS = {
     ("get", "/health/live"): "live",
     ("get", "/health/ready"): "ready",
     ("get", "/metrics"): "metrics",
+    ("post", "/api/tokens"): "create_token",
+    ("get", "/api/tokens"): "list_tokens",
+    ("delete", "/api/tokens/{token_id}"): "revoke_token",
 }
 
 
@@ -73,6 +76,9 @@ async def test_every_error_response_has_a_detail_schema_and_an_example(
         errors = {code: r for code, r in operation["responses"].items() if code[0] == "4"}
         if key[1].endswith("}"):
             assert {"404", "422"} <= set(errors), key
+        if key[1].startswith("/api"):
+            assert {"401", "403"} <= set(errors), key
+            assert operation["security"] == [{"HTTPBearer": []}], key
         if key[0] in {"put", "patch"}:
             assert {"409", "415", "422"} <= set(errors), key
         if key[1].endswith("/import"):

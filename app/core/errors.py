@@ -19,6 +19,18 @@ class ServiceError(Exception):
         self.extra = extra
 
 
+class Unauthorized(ServiceError):
+    """No valid token: the client must authenticate."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+
+
+class Forbidden(ServiceError):
+    """A valid token that may not do this."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+
 class NotFound(ServiceError):
     status_code = status.HTTP_404_NOT_FOUND
 
@@ -78,7 +90,10 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return JSONResponse(
+        {"detail": exc.detail, **exc.extra}, status_code=exc.status_code, headers=headers
+    )
 
 
 def _is_json(content_type: str) -> bool:

@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/inventory.db"
@@ -22,6 +22,19 @@ class Settings(BaseSettings):
         default=30_000,
         ge=0,
         description="How long a SQLite writer waits for the lock before giving up.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="A token accepted as an admin token (for bootstrap and automation).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (CORS is off if empty).",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body outside imports (413 beyond).",
     )
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text, or as one JSON object a line."

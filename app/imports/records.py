@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.auth.access import PrincipalDep, check_point
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.fields import MAX_ID
@@ -70,6 +71,7 @@ async def get_import(
     import_id: ImportID,
     session: SessionDep,
     ledger: LedgerDep,
+    principal: PrincipalDep,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> ImportDetail:
@@ -78,6 +80,7 @@ async def get_import(
     record = await ImportRepository(session).record(import_id)
     if record is None:
         raise NotFound(f"Import {import_id} does not exist.")
+    check_point(principal, record.point_id)
     movements = await ledger.of_import(import_id, before_id=parse_cursor(cursor), limit=limit)
     changes, next_cursor = page_of(movements, limit)
     return ImportDetail.model_validate(
@@ -100,6 +103,7 @@ async def revert_import(
     import_id: ImportID,
     session: SessionDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     skip_changed: Annotated[
         bool,
         Query(description="Revert the items that did not change since, leave the others."),
@@ -115,6 +119,7 @@ async def revert_import(
         import_id=import_id,
         skip_changed=skip_changed,
         list_limit=settings.import_max_listed_rows,
+        principal=principal,
     )
     return RevertResult.model_validate(
         {

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.access import check_point
+from app.auth.tokens import Principal
 from app.core.errors import Conflict, NotFound
 from app.imports.repository import ImportRepository, RevertRow
 from app.inventory.repository import PointRepository
@@ -52,12 +54,18 @@ async def _changed_since(
 
 
 async def revert_import(
-    session: AsyncSession, *, import_id: int, skip_changed: bool, list_limit: int
+    session: AsyncSession,
+    *,
+    import_id: int,
+    skip_changed: bool,
+    list_limit: int,
+    principal: Principal,
 ) -> Outcome:
     imports, points = ImportRepository(session), PointRepository(session)
     record = await imports.record(import_id, for_update=True)
     if record is None:
         raise NotFound(f"Import {import_id} does not exist.")
+    check_point(principal, record.point_id)
     if record.status == "reverted":
         raise Conflict(f"Import {import_id} was already reverted; nothing was changed.")
     if await points.get(record.point_id, for_update=True) is None:
@@ -74,7 +82,9 @@ async def revert_import(
             changed_count=count,
         )
     outcome = Outcome(record, changed_count=count, changed=changed)
-    context = Context(source="revert", import_id=import_id, at=datetime.now(UTC))
+    context = Context(
+        source="revert", actor=principal.name, import_id=import_id, at=datetime.now(UTC)
+    )
     ledger = LedgerRepository(session)
     async for page in imports.movements_to_revert(record.id, PAGE):
         await _put_back(points, ledger, record.point_id, page, context)

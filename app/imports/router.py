@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import anyio
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from app.auth.access import PrincipalDep
 from app.core.db import DatabaseDep, SessionDep
 from app.core.errors import NotFound, ServiceError
 from app.core.fields import MAX_ID
@@ -197,6 +198,7 @@ async def import_stock_count(
     session: SessionDep,
     database: DatabaseDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     dry_run: DryRun = False,
     mode: Mode = "set",
     details: Details = False,
@@ -234,6 +236,7 @@ async def import_stock_count(
         details=details,
         if_match=if_match,
         idempotency_key=idempotency_key,
+        actor=principal.name,
     )
 
     async def count(sheet: Sheet, upload: Upload) -> ImportResult:

@@ -130,6 +130,14 @@ class PointRepository:
         )
         return sorted(wanted.difference(found))
 
+    async def unknown_points(self, point_ids: Iterable[int]) -> list[int]:
+        """The ids among ``point_ids`` that no point has, sorted."""
+        wanted = set(point_ids)
+        found = await self.session.scalars(
+            select(InventoryPoint.id).where(InventoryPoint.id.in_(wanted))
+        )
+        return sorted(wanted.difference(found))
+
     async def set_quantities(self, point_id: int, quantities: Mapping[int, int]) -> None:
         """Upsert many quantities at once: one statement, however many items."""
         if not quantities:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Response, status
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.auth.access import PrincipalDep
 from app.core.db import DatabaseDep, SessionDep
 from app.core.errors import NotFound, PreconditionFailed
 from app.core.fields import MAX_ID
@@ -136,11 +137,13 @@ STALE = error_response(
     },
 )
 @router.get("", include_in_schema=False)
-async def list_points(repository: RepositoryDep) -> dict[int, PointRead]:
-    """List all inventory points: an object mapping inventory point id to inventory point."""
+async def list_points(repository: RepositoryDep, principal: PrincipalDep) -> dict[int, PointRead]:
+    """List all inventory points: an object mapping inventory point id to inventory point
+    (for a token limited to some points, those points)."""
     return {
         point.id: PointRead(id=point.id, name=point.name, items=items)
         for point, items in await repository.list_all()
+        if principal.sees(point.id)
     }
 
 
@@ -188,6 +191,7 @@ async def update_point(
     body: PointUpdate,
     repository: RepositoryDep,
     ledger: LedgerDep,
+    principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Edit an existing inventory point. The body is a (partial) inventory point applied as a
@@ -197,7 +201,7 @@ async def update_point(
     422 and changes nothing. With `If-Match`, it applies only if the point's quantities still
     match that ETag (412 otherwise). Every changed quantity is recorded in the ledger."""
     await _check_if_match(repository, point, if_match)
-    await service.update_point(repository, ledger, point=point, patch=body)
+    await service.update_point(repository, ledger, point=point, patch=body, actor=principal.name)
     await repository.session.flush()
     return await _read(repository, point)
 
@@ -213,10 +217,11 @@ async def delete_point(
     point: LockedPointDep,
     repository: RepositoryDep,
     ledger: LedgerDep,
+    principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> None:
     """Delete an existing inventory point and every quantity it holds. The items stay in the
     catalog; the ledger keeps a movement for every quantity removed. With `If-Match`, only if
     the point's quantities still match that ETag (412 otherwise)."""
     await _check_if_match(repository, point, if_match)
-    await service.delete_point(repository, ledger, point=point)
+    await service.delete_point(repository, ledger, point=point, actor=principal.name)

@@ -16,6 +16,7 @@ async def update_point(
     *,
     point: InventoryPoint,
     patch: PointUpdate,
+    actor: str | None = None,
 ) -> None:
     """Apply a JSON merge patch: a quantity sets an item, null removes it from the point."""
     if patch.id is not None and patch.id != point.id:
@@ -49,12 +50,16 @@ async def update_point(
     await repository.remove_items(
         point.id, [item_id for item_id, _, after in changes if after is None]
     )
-    await ledger.record(point.id, changes, Context(source="patch"))
+    await ledger.record(point.id, changes, Context(source="patch", actor=actor))
 
 
 async def delete_point(
-    repository: PointRepository, ledger: LedgerRepository, *, point: InventoryPoint
+    repository: PointRepository,
+    ledger: LedgerRepository,
+    *,
+    point: InventoryPoint,
+    actor: str | None = None,
 ) -> None:
     """Delete the point and its quantities; the ledger keeps a movement for each."""
-    await ledger.record_removal_of_all(point.id, Context(source="delete"))
+    await ledger.record_removal_of_all(point.id, Context(source="delete", actor=actor))
     await repository.delete(point)

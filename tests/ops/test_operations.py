@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from tests.databases import fresh_postgres_database, migrate
 from tests.imports.sheets import csv_bytes, point_with_catalog, upload
-from tests.live_server import running_service
+from tests.live_server import AUTH, running_service
 from tests.ops.tcp_proxy import tcp_proxy
 
 
@@ -76,8 +76,10 @@ def test_a_running_service_logs_one_json_line_per_request_with_its_id(
 ) -> None:
     database = tmp_path_factory.mktemp("logs") / "inventory.db"
     with running_service(f"sqlite+aiosqlite:///{database}", INVENTORY_LOG_FORMAT="json") as service:
-        httpx.get(service.url + "/api/inventory/424242", headers={"X-Request-ID": "probe-7"})
-        httpx.put(service.url + "/api/inventory/", json={"name": "Crib A"})
+        httpx.get(
+            service.url + "/api/inventory/424242", headers={"X-Request-ID": "probe-7", **AUTH}
+        )
+        httpx.put(service.url + "/api/inventory/", json={"name": "Crib A"}, headers=AUTH)
         time.sleep(0.3)
         lines = [
             json.loads(line)

@@ -14,7 +14,7 @@ import httpx
 
 from tests.databases import fresh_postgres_database, migrate
 from tests.imports.sheets import csv_bytes
-from tests.live_server import running_service
+from tests.live_server import AUTH, running_service
 
 ROUNDS = 8
 
@@ -49,7 +49,7 @@ async def _movements(client: httpx.AsyncClient, point: int) -> list[dict[str, An
 
 
 async def _drive(urls: list[str]) -> None:
-    clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in urls]
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, headers=AUTH) for url in urls]
     try:
         first = clients[0]
         ids = {}

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.imports.sheets import csv_bytes
-from tests.live_server import Service, running_service
+from tests.live_server import AUTH, Service, running_service
 
 ROWS = 60_000
 
@@ -19,10 +19,15 @@ ROWS = 60_000
 def _stock_a_catalog(service: Service) -> tuple[int, bytes]:
     catalog = csv_bytes([["Name"]] + [[f"Bolt {n:06d}"] for n in range(ROWS)])
     loaded = httpx.post(
-        service.url + "/api/items/import", files={"file": ("c.csv", catalog)}, timeout=120
+        service.url + "/api/items/import",
+        files={"file": ("c.csv", catalog)},
+        headers=AUTH,
+        timeout=120,
     )
     assert loaded.status_code == 200, loaded.text
-    point = httpx.put(service.url + "/api/inventory/", json={"name": "Crib A"}).json()["id"]
+    point = httpx.put(
+        service.url + "/api/inventory/", json={"name": "Crib A"}, headers=AUTH
+    ).json()["id"]
     return point, csv_bytes([["Name", "Qty"]] + [[f"Bolt {n:06d}", 5] for n in range(ROWS)])
 
 
@@ -37,6 +42,7 @@ def _import_then_terminate(
             outcome.append(
                 httpx.post(
                     f"{service.url}/api/inventory/{point}/import",
+                    headers=AUTH,
                     files={"file": ("s.csv", sheet)},
                     timeout=120,
                 )
