@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from fastapi import Depends, FastAPI
@@ -11,7 +12,13 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.access import AUTH_RESPONSES, TokenCache, authorize, bootstrap
+from app.auth.access import (
+    AUTH_RESPONSES,
+    TokenCache,
+    authorize,
+    bootstrap,
+    document_security,
+)
 from app.auth.router import router as tokens_router
 from app.catalog.router import router as catalog_router
 from app.core.db import Database
@@ -136,6 +143,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(api, dependencies=[Depends(authorize)], responses=AUTH_RESPONSES)
     app.include_router(tokens_router)  # authorises itself, as admin
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_security(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

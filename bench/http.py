@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.databases import migrate  # noqa: E402
-from tests.live_server import free_port, running_service  # noqa: E402
+from tests.live_server import AUTH, free_port, running_service  # noqa: E402
 
 POINTS, ITEMS = 10, 100
 CONNECTIONS = 32
@@ -46,9 +46,13 @@ def seed(database: Path) -> None:
         )
 
 
-def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, str, str]:
+def wrk(
+    url: str, seconds: int, script: Path | None = None, token: str | None = None
+) -> tuple[float, str, str]:
     """Requests per second, p50 and p99 latency."""
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url]
+    if token is not None:
+        command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     if script is not None:
         command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -90,6 +94,15 @@ def lua_string(text: str) -> str:
         + text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
         + '"'
     )
+
+
+def make_token(base_url: str, name: str, scopes: list[str]) -> str:
+    answer = httpx.post(
+        base_url + "/api/tokens", json={"name": name, "scopes": scopes}, headers=AUTH
+    )
+    answer.raise_for_status()
+    token: str = answer.json()["token"]
+    return token
 
 
 def minimal_app(url: str) -> "subprocess.Popen[bytes]":
@@ -138,6 +151,9 @@ def main() -> None:
                 running_service(url, INVENTORY_LOG_REQUESTS="false") as quiet,
                 running_service(url) as service,
             ):
+                # What a client would hold: tokens made through the API, not the admin's.
+                reader = make_token(service.url, "bench-reader", ["read"])
+                writer = make_token(service.url, "bench-writer", ["write"])
                 # The three GETs compared are run in turns, three rounds, and the median
                 # kept: this machine's speed drifts more from minute to minute than they differ.
                 rounds: dict[str, list[tuple[float, str, str]]] = {
@@ -152,15 +168,17 @@ def main() -> None:
                 ]
                 for _ in range(3):
                     for label, target in zip(rounds, targets, strict=True):
-                        rounds[label].append(wrk(target, seconds))
+                        rounds[label].append(wrk(target, seconds, token=reader))
                 for label, runs in rounds.items():
                     results[label] = sorted(runs)[1]
-                results["GET list (10 points)"] = wrk(service.url + "/api/inventory/", seconds)
+                results["GET list (10 points)"] = wrk(
+                    service.url + "/api/inventory/", seconds, token=reader
+                )
                 results["PATCH one item"] = wrk(
-                    service.url + "/api/inventory/2", seconds, lua["patch"]
+                    service.url + "/api/inventory/2", seconds, lua["patch"], token=writer
                 )
                 results["import, 10 rows"] = wrk(
-                    service.url + "/api/inventory/3/import", seconds, lua["import"]
+                    service.url + "/api/inventory/3/import", seconds, lua["import"], token=writer
                 )
         finally:
             minimal.terminate()

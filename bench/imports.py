@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.memory import PeakMemory  # noqa: E402
 from bench.pipeline import bare_pipeline  # noqa: E402
 from tests.databases import fresh_postgres_database  # noqa: E402
-from tests.live_server import running_service  # noqa: E402
+from tests.live_server import AUTH, running_service  # noqa: E402
 
 
 @dataclass
@@ -142,7 +142,7 @@ def probing(client_url: str, path: str) -> Iterator[list[float]]:
     stop = threading.Event()
 
     def probe() -> None:
-        with httpx.Client(base_url=client_url, timeout=30) as client:
+        with httpx.Client(base_url=client_url, timeout=30, headers=AUTH) as client:
             while not stop.is_set():
                 start = time.perf_counter()
                 client.get(path).raise_for_status()
@@ -160,7 +160,10 @@ def probing(client_url: str, path: str) -> Iterator[list[float]]:
 
 def bench_database(label: str, url: str, sheets: Sheets, rows: int, repeat: int) -> None:
     print(f"\n{label}: {rows:,}-item catalog, {rows:,}-row sheets")
-    with running_service(url) as service, httpx.Client(base_url=service.url, timeout=600) as client:
+    with (
+        running_service(url) as service,
+        httpx.Client(base_url=service.url, timeout=600, headers=AUTH) as client,
+    ):
         memory = PeakMemory(service.pid)
         load = timed(memory, lambda: post_file(client, "/api/items/import", sheets.catalog_csv))
         assert load.summary["created"] == rows, load.summary
@@ -229,7 +232,7 @@ def bench_million(url: str, directory: Path) -> None:
     )
     with (
         running_service(url) as service,
-        httpx.Client(base_url=service.url, timeout=1200) as client,
+        httpx.Client(base_url=service.url, timeout=1200, headers=AUTH) as client,
     ):
         memory = PeakMemory(service.pid)
         load = timed(memory, lambda: post_file(client, "/api/items/import", sheets.catalog_csv))

@@ -5,11 +5,11 @@ from collections.abc import Awaitable, Callable
 from hashlib import blake2b
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth.access import PrincipalDep
-from app.core.db import DatabaseDep, SessionDep
+from app.core.db import Database, SessionDep
 from app.core.errors import NotFound, PreconditionFailed
 from app.core.fields import MAX_ID
 from app.core.fingerprint import matches
@@ -153,11 +153,13 @@ async def list_points(repository: RepositoryDep, principal: PrincipalDep) -> dic
     response_model=PointRead,
     responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
 )
-async def get_point(inv_pt_id: PointID, database: DatabaseDep) -> Response:
+async def get_point(inv_pt_id: PointID, request: Request) -> Response:
     """Get a single inventory point with the quantity of every item it lists. The `ETag`
     header fingerprints its quantities; send it as `If-Match` to PATCH or DELETE only the
     state you read."""
-    # One statement on a connection of its own: no session, no BEGIN/COMMIT round trips.
+    # One statement on a connection of its own: no session, no BEGIN/COMMIT round trips
+    # (and no dependencies beyond the path: this is the hottest read there is).
+    database: Database = request.app.state.database
     async with database.statement() as connection:
         return _point_response(inv_pt_id, *await _read_point(connection, inv_pt_id))
 
