@@ -31,6 +31,7 @@ from app.imports.router import router as imports_router
 from app.inventory.router import router as inventory_router
 from app.ledger.router import router as ledger_router
 from app.ops import logs
+from app.ops.body_limit import BodyLimitMiddleware
 from app.ops.metrics import Metrics
 from app.ops.middleware import RequestMiddleware
 from app.ops.router import router as ops_router
@@ -129,6 +130,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
             expose_headers=["ETag", "X-Request-ID", "Idempotent-Replayed", "Location"],
         )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.import_max_upload_bytes,
+    )
+    # Added last, so outermost: it logs and counts every answer, the limit's 413s too.
     app.add_middleware(RequestMiddleware, metrics=metrics, log_requests=settings.log_requests)
     install_error_handlers(app)
     app.include_router(ops_router)  # health and metrics: public

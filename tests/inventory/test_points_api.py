@@ -1,11 +1,13 @@
 """/api/inventory: the source's endpoints with the contract's status codes and shapes."""
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from tests.builders import assert_error, create_item, create_point, get_point, set_items
+from tests.conftest import ClientFactory
 
 
 async def test_list_is_an_empty_object_when_there_are_no_points(client: httpx.AsyncClient) -> None:
@@ -295,3 +297,25 @@ async def test_concurrent_creates_of_one_name_let_exactly_one_win(
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * (len(names) - 1), [r.text for r in responses]
     assert len((await committing_client.get("/api/inventory/")).json()) == 1
+
+
+async def test_a_body_over_the_limit_is_413_and_changes_nothing(
+    make_client: ClientFactory,
+) -> None:
+    async with make_client(max_body_bytes=2048) as client:
+        point = await create_point(client)
+        large = {"name": "x" * 100, "items": {str(n): 1 for n in range(1, 400)}}
+        response = await client.patch(f"/api/inventory/{point['id']}", json=large)
+        assert_error(response, 413, "larger than 2,048 bytes")
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted on arrival
+            yield b'{"name": "'
+            for _ in range(10):
+                yield b"y" * 500
+            yield b'"}'
+
+        streamed = await client.put(
+            "/api/inventory/", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+        assert_error(streamed, 413, "larger than 2,048 bytes")
+        assert len((await client.get("/api/inventory/")).json()) == 1
