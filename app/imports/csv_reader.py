@@ -158,22 +158,31 @@ def _records(stream: io.TextIOWrapper, delimiter: str, header_row: int) -> Itera
     """The records after the header, numbered as a spreadsheet program shows them."""
     number = 0
     with stream:
-        reader = csv.reader(stream, delimiter=delimiter)
+        # strict: a quote never closed is an error, not the rest of the file in one cell.
+        reader = csv.reader(stream, delimiter=delimiter, strict=True)
         try:
             for number, record in enumerate(reader, start=1):
-                if number <= header_row:
-                    continue
-                if len(record) > MAX_COLUMNS:
+                if len(record) > MAX_COLUMNS:  # the header's too: it was read only in part
                     raise unreadable(
                         f"Row {number} has {len(record):,} cells; a sheet has at most "
                         f"{MAX_COLUMNS:,} columns.",
                         code="too_many_columns",
                         row=number,
                     )
-                yield number, record
+                if number > header_row:
+                    yield number, record
         except csv.Error as exc:
+            row = number + 1
+            if "field larger than field limit" in str(exc):
+                raise unreadable(
+                    f"Row {row} has a cell longer than {MAX_CELL_LENGTH:,} characters, the most "
+                    "a spreadsheet cell holds.",
+                    code="cell_too_long",
+                    row=row,
+                ) from exc
             raise unreadable(
-                f"Row {number + 1} cannot be read as CSV: {exc}.",
+                f"Row {row} cannot be read as CSV ({exc}): a quoted cell must end with a "
+                "quote followed by the delimiter or the line's end.",
                 code="malformed_csv",
-                row=number + 1,
+                row=row,
             ) from exc

@@ -1,0 +1,112 @@
+"""Hostile and odd input, made at test time: each gets a clear 4xx quickly, memory stays
+bounded (the server's; a reader's is capped), and nothing of another file comes back."""
+
+import gzip
+import resource
+import sys
+import zipfile
+from io import BytesIO
+
+import httpx
+import pytest
+
+from tests.builders import assert_error, set_items
+from tests.imports.sheets import FIXTURES, csv_bytes, point_with_catalog, quantities, upload
+
+MB = 1 << 20
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _zip_with(name: str, data: bytes) -> bytes:
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(name, data)
+    return buffer.getvalue()
+
+
+HOSTILE = {
+    "a 10 MB line": (b"Name,Qty\r\n" + b"x" * (10 * MB) + b",1\r\n", 422, "cell_too_long"),
+    "a million columns": (
+        b"Name,Qty" + b",c" * 1_000_000 + b"\r\nDrill 6 mm HSS,1\r\n",
+        422,
+        "too_many_columns",
+    ),
+    "a gzip file": (gzip.compress(b"Name,Qty\n" * 1000), 415, None),
+    "an executable": (open(sys.executable, "rb").read(4096), 415, None),
+    "a PDF": (
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\x00",
+        415,
+        None,
+    ),
+    "a zip that is no workbook": (_zip_with("readme.txt", b"hello"), 415, None),
+    "an unclosed quote": (
+        b'Name,Qty\r\n"Drill 6 mm HSS,1\r\nHammer 500 g,2\r\n',
+        422,
+        "malformed_csv",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+async def test_hostile_uploads_get_a_clear_4xx_and_change_nothing(
+    client: httpx.AsyncClient, case: str
+) -> None:
+    content, status, code = HOSTILE[case]
+    point, ids = await point_with_catalog(client)
+    await set_items(client, point, {ids["drill"]: 40})
+    before = _peak_kib()
+    body = assert_error(await upload(client, point, content), status)
+    assert _peak_kib() - before < 200 * 1024, "the server's memory grew by more than 200 MB"
+    if code is not None:
+        assert body["errors"][0]["code"] == code
+    assert await quantities(client, point, ids) == {"drill": 40}
+    assert len(body["detail"]) < 500  # an explanation, not the file
+
+
+@pytest.mark.parametrize(
+    "fixture", ["zip_bomb.xlsx", "billion_laughs.xlsx", "external_entity.xlsx", "far_cell.xlsx"]
+)
+async def test_bombs_are_refused_without_growing_the_servers_memory(
+    client: httpx.AsyncClient, fixture: str
+) -> None:
+    point, _ = await point_with_catalog(client)
+    before = _peak_kib()
+    response = await upload(client, point, (FIXTURES / fixture).read_bytes())
+    assert response.status_code in (413, 422), response.text
+    assert _peak_kib() - before < 50 * 1024
+    # The external entity names /etc/passwd: nothing of it may come back.
+    assert "root:" not in response.text
+
+
+ODD_NAMES = [
+    "Drill\u202e6 mm HSS",  # right-to-left override
+    "D\u0336r\u0336i\u0336l\u0336l\u0336" * 50,  # combining strikes (zalgo)
+    "\ufdfa" * 2000,  # one character that NFKC makes eighteen
+    "👩‍👩‍👧‍👦 kit",  # a joined emoji family
+    "\u200b\u200c\u200d\ufeff",  # only zero-width characters
+    "Ｄｒｉｌｌ ６ ｍｍ ＨＳＳ",  # full width: NFKC matches it to the drill
+]
+
+
+async def test_odd_unicode_is_matched_by_its_normal_form_or_reported_never_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    point, ids = await point_with_catalog(client)
+    sheet = csv_bytes([["Name", "Qty"]] + [[name, 1] for name in ODD_NAMES])
+    response = await upload(client, point, sheet)
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]["not_matched"] == len(ODD_NAMES) - 1
+    assert await quantities(client, point, ids) == {"drill": 1}
+
+
+async def test_bytes_that_are_not_utf8_are_read_as_windows_1252_or_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    point, _ = await point_with_catalog(client)
+    surrogate = b"Name,Qty\r\n\xed\xa0\x80 lone surrogate,1\r\n"  # invalid UTF-8, valid cp1252
+    assert (await upload(client, point, surrogate)).status_code == 200
+    undefined = b"Name,Qty\r\n\x81\x8d\x8f\x90\x9d,1\r\n"  # undefined in cp1252 too
+    assert_error(await upload(client, point, undefined), 415, "utf-8, utf-16 or windows-1252")
