@@ -6,6 +6,7 @@ import resource
 import sys
 import zipfile
 from io import BytesIO
+from pathlib import Path
 
 import httpx
 import pytest
@@ -35,7 +36,7 @@ HOSTILE = {
         "too_many_columns",
     ),
     "a gzip file": (gzip.compress(b"Name,Qty\n" * 1000), 415, None),
-    "an executable": (open(sys.executable, "rb").read(4096), 415, None),
+    "an executable": (Path(sys.executable).read_bytes()[:4096], 415, None),
     "a PDF": (
         b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\x00",
         415,
