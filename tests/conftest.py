@@ -1,5 +1,6 @@
 """Fixtures: a migrated database per backend, built once; a rolled-back transaction per test."""
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,17 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.models import Base
 from tests.databases import fresh_postgres_database, migrate
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """A test that runs the app's lifespan configures the root logger with the stderr of the
+    moment (pytest's capture, closed after the test): put the previous handlers back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.databases import fresh_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "inv_live-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -85,3 +87,19 @@ def running_service(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def service_on(kind: str, directory: Path, **environment: str) -> Iterator[Service]:
+    """A running service on a fresh database: ``sqlite`` (a file in *directory*) or
+    ``postgresql`` (a new database on the test server)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{directory / 'inventory.db'}"
+        with running_service(url, timeout=30.0, **environment) as service:
+            yield service
+        return
+    with (
+        fresh_postgres_database() as url,
+        running_service(url, timeout=30.0, **environment) as service,
+    ):
+        yield service

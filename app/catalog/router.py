@@ -87,7 +87,7 @@ async def list_items(repository: RepositoryDep) -> dict[int, ItemRead]:
 
 
 @router.get(
-    "/{item_id}",
+    "/{item_id:int}",
     summary="Get one item",
     response_model=ItemRead,
     responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
@@ -117,7 +117,7 @@ async def create_item(body: ItemCreate, repository: RepositoryDep, response: Res
 
 
 @router.patch(
-    "/{item_id}",
+    "/{item_id:int}",
     summary="Edit an item",
     response_model=ItemRead,
     responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
@@ -130,7 +130,7 @@ async def update_item(item: ItemDep, body: ItemUpdate, repository: RepositoryDep
 
 
 @router.delete(
-    "/{item_id}",
+    "/{item_id:int}",
     summary="Delete an item",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,

@@ -4,8 +4,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette import status
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 
 class ServiceError(Exception):
@@ -51,12 +53,6 @@ class PayloadTooLarge(ServiceError):
 
 class UnsupportedMediaType(ServiceError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-
-
-class InvalidUpload(ServiceError):
-    """An upload that is not the multipart form the endpoint expects."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
 
 
 class InvalidRequest(ServiceError):
@@ -127,6 +123,40 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors, in this API's shape: a body that is not UTF-8 JSON is a 422
+    like any other malformed body (FastAPI says 400), and a 405 lists every method the path
+    takes (Starlette names only those of the first route it matched)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        message = "The request body is not valid JSON (it is not even UTF-8 text)."
+        return JSONResponse(
+            {
+                "detail": f"Invalid request: body: {message}",
+                "errors": [field_error(("body",), message, "json_invalid")],
+            },
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = [
+            method
+            for method in _METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in request.app.router.routes
+            )
+        ]
+        headers["Allow"] = ", ".join(methods)
+        detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+        return JSONResponse({"detail": detail}, status_code=405, headers=headers)
+    return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

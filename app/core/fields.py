@@ -40,22 +40,40 @@ def reject_null(value: Any) -> Any:
     return value
 
 
+# What _no_control_characters and _strip enforce, written into the JSON schema for clients
+# (and fuzzers): some visible character, no control character. Pydantic does not check it
+# itself: the validators' messages say more than "does not match the pattern".
+_TEXT = r"[^\u0000-\u001f\u007f-\u009f]"
+_TEXT_PATTERN = {"pattern": rf"^{_TEXT}*[^\s\u0000-\u001f\u007f-\u009f]{_TEXT}*$"}
+
 Name = Annotated[
     str,
     BeforeValidator(_strip),
-    Field(min_length=1, max_length=NAME_MAX_LENGTH, examples=["Crib A"]),
+    Field(
+        min_length=1,
+        max_length=NAME_MAX_LENGTH,
+        examples=["Crib A"],
+        json_schema_extra=_TEXT_PATTERN,
+    ),
     AfterValidator(_no_control_characters),
 ]
 PartNumber = Annotated[
     str,
     BeforeValidator(_strip),
-    Field(min_length=1, max_length=PART_NUMBER_MAX_LENGTH, examples=["DR-0006"]),
+    Field(
+        min_length=1,
+        max_length=PART_NUMBER_MAX_LENGTH,
+        examples=["DR-0006"],
+        json_schema_extra=_TEXT_PATTERN,
+    ),
     AfterValidator(_no_control_characters),
 ]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+# The Field before the validator: after it, Pydantic would write ge/le into the JSON schema
+# instead of minimum/maximum.
 Quantity = Annotated[
     int,
-    BeforeValidator(_whole_number),
     Field(ge=0, le=MAX_QUANTITY, description="A whole number, 0 or more.", examples=[40]),
+    BeforeValidator(_whole_number),
 ]
 ItemId = Annotated[int, Field(ge=1, le=MAX_ID, description="An inventory item id.")]

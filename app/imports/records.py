@@ -52,7 +52,7 @@ async def list_imports(
     """Every applied import of this point, newest first: file name, SHA-256, format, size,
     mode, who, when, its summary and whether it was reverted. Page with `cursor`."""
     records = await ImportRepository(session).records_of_point(
-        point.id, before_id=parse_cursor(cursor), limit=limit
+        point.id, before_id=parse_cursor(cursor, largest=MAX_ID), limit=limit
     )
     listed = [ImportRecordRead.model_validate(record) for record in records[:limit]]
     more = len(records) > limit

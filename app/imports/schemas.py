@@ -165,5 +165,9 @@ class RevertResult(ReadSchema):
 
 
 class RevertConflictBody(ErrorBody):
-    changed: list[ChangedItem] = Field(description="Items that changed after the import.")
-    changed_count: int = Field(description="How many changed, in all.")
+    changed: list[ChangedItem] = Field(
+        default_factory=list,
+        description="Items that changed after the import (none when it was reverted already "
+        "or its point is gone).",
+    )
+    changed_count: int = Field(default=0, description="How many changed, in all.")

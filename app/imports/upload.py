@@ -19,7 +19,8 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from app.core.errors import InvalidUpload, PayloadTooLarge, UnsupportedMediaType
+from app.core.errors import PayloadTooLarge, UnsupportedMediaType
+from app.imports.errors import unreadable
 
 FIELD = "file"
 
@@ -66,15 +67,18 @@ async def _parse_form(request: Request, limit: int) -> UploadFile:
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        raise InvalidUpload(f"The multipart body cannot be read: {exc.message}") from exc
+        raise unreadable(
+            f"The multipart body cannot be read: {exc.message}", code="malformed_upload"
+        ) from exc
     upload = form.get(FIELD)
     if not isinstance(upload, UploadFile):
         for value in form.values():
             if isinstance(value, UploadFile):
                 await value.close()
-        raise InvalidUpload(
+        raise unreadable(
             f"The multipart body has no file in the field “{FIELD}”; send the sheet as "
-            f"{FIELD}=@count.xlsx."
+            f"{FIELD}=@count.xlsx.",
+            code="missing_file",
         )
     return upload
 

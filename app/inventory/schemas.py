@@ -1,11 +1,14 @@
 from typing import Annotated
 
 from pydantic import Field, field_validator
+from pydantic.config import JsonDict
 
 from app.core.fields import ItemId, Name, Quantity, reject_null
 from app.core.schemas import ReadSchema, RequestSchema
 
 MAX_ITEMS_PER_PATCH = 10_000
+# JSON object keys are text: the keys of an items map are item ids written in decimal.
+ITEM_ID_KEYS: JsonDict = {"propertyNames": {"pattern": "^[1-9][0-9]{0,9}$"}}
 
 PointName = Annotated[
     Name,
@@ -24,6 +27,7 @@ class PointRead(ReadSchema):
         description="Maps inventory item ids to the quantity stored at this point. An item "
         "listed with 0 is counted, none left; an item not listed is not stocked here.",
         examples=[{"17": 40, "18": 0}],
+        json_schema_extra=ITEM_ID_KEYS,
     )
 
 
@@ -44,6 +48,7 @@ class PointUpdate(RequestSchema):
         description="Merged key by key: a quantity sets that item at this point, null removes "
         f"the item from the point. At most {MAX_ITEMS_PER_PATCH:,} items per request.",
         examples=[{"17": 35, "18": None}],
+        json_schema_extra=ITEM_ID_KEYS,
     )
 
     _not_null = field_validator("id", "name", "items", mode="before")(reject_null)

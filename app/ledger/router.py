@@ -18,18 +18,23 @@ MAX_PAGE = 1000
 Cursor = Annotated[
     str | None,
     Query(
-        max_length=20,
+        pattern=r"^[1-9][0-9]{0,18}$",
         description="The `next_cursor` of the previous page; leave out for the newest.",
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Movements per page.")]
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    """The position a page continues from; a cursor is opaque to clients."""
+MAX_MOVEMENT_ID = 2**63 - 1
+
+
+def parse_cursor(cursor: str | None, *, largest: int = MAX_MOVEMENT_ID) -> int | None:
+    """The position a page continues from; a cursor is opaque to clients. One past the
+    largest id the listed table can hold was never given out (and PostgreSQL would refuse
+    to compare its column with it)."""
     if cursor is None:
         return None
-    if not cursor.isdigit() or not 0 < int(cursor) < 2**63:
+    if not cursor.isdigit() or not 0 < int(cursor) <= largest:
         raise InvalidRequest(
             "The cursor is not one this service gave out; pass the `next_cursor` of the "
             "previous page, or leave it out for the first page.",

@@ -67,9 +67,21 @@ async def test_history_pages_with_a_cursor_and_filters_by_item_and_time(
     assert len((await history(client, point, since=moment))["movements"]) >= 1
 
 
-async def test_a_cursor_that_was_never_given_out_is_422(client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize(
+    ("listing", "cursor"),
+    [
+        ("history", "x1"),
+        ("history", "0"),
+        ("history", "9223372036854775808"),  # past a 64-bit id
+        ("imports", "2147483648"),  # past an import id, a 32-bit column in PostgreSQL
+        ("imports", "-5"),
+    ],
+)
+async def test_a_cursor_that_was_never_given_out_is_422(
+    client: httpx.AsyncClient, listing: str, cursor: str
+) -> None:
     point = (await create_point(client))["id"]
-    response = await client.get(f"/api/inventory/{point}/history", params={"cursor": "x1"})
+    response = await client.get(f"/api/inventory/{point}/{listing}", params={"cursor": cursor})
     assert_error(response, 422, "cursor")
 
 

@@ -383,7 +383,19 @@ async def test_a_multipart_body_without_the_file_field_is_422(client: httpx.Asyn
     response = await client.post(
         f"/api/inventory/{point_id}/import", files={"sheet": ("a.csv", b"Name,Qty\n")}
     )
-    assert_error(response, 422, "field “file”")
+    assert assert_error(response, 422, "field “file”")["errors"][0]["code"] == "missing_file"
+
+
+async def test_a_multipart_body_that_cannot_be_parsed_is_422(client: httpx.AsyncClient) -> None:
+    point_id, ids = await point_with_catalog(client)
+    response = await client.post(
+        f"/api/inventory/{point_id}/import",
+        content=b"--b\r\nContent-Disposition: form-data\r\n\r\nName,Qty\r\n--b--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    body = assert_error(response, 422, "multipart body cannot be read")
+    assert body["errors"][0]["code"] == "malformed_upload"
+    assert await quantities(client, point_id, ids) == {}
 
 
 async def test_the_not_matched_list_is_capped_but_counted_in_full(

@@ -2,26 +2,13 @@
 never a lost update, and what is left is what some serial order of the requests leaves."""
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.databases import fresh_postgres_database
 from tests.imports.sheets import csv_bytes
-from tests.live_server import AUTH, running_service
-
-
-@contextmanager
-def service_on(kind: str, directory: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        with running_service(f"sqlite+aiosqlite:///{directory / 'inventory.db'}") as service:
-            yield service.url
-        return
-    with fresh_postgres_database() as url, running_service(url) as service:
-        yield service.url
+from tests.live_server import AUTH, service_on
 
 
 def _no_server_errors(answers: list[httpx.Response]) -> None:
@@ -88,5 +75,5 @@ def test_a_running_server_under_many_clients_stays_consistent(tmp_path: Path, ki
             await _parallel_edits(client)
             await _delete_during_an_import(client)
 
-    with service_on(kind, tmp_path) as url:
-        asyncio.run(drive(url))
+    with service_on(kind, tmp_path) as service:
+        asyncio.run(drive(service.url))
