@@ -5,7 +5,12 @@ part numbers the same way but keep their inner white space. The keys are stored 
 indexed columns so the database, not a check before the insert, enforces uniqueness.
 """
 
+import re
 import unicodedata
+
+# Control characters that no text file or typed cell holds: all of C0 but tab and line breaks,
+# and DEL. (PostgreSQL cannot even store NUL in text.)
+BINARY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _fold(text: str) -> str:

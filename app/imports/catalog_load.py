@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict
-from app.core.text import part_number_key
+from app.core.text import has_control_characters, part_number_key
 from app.imports.columns import Columns, Field
 from app.imports.errors import RowError
 from app.imports.limits import ImportLimits
@@ -26,6 +26,11 @@ from app.imports.repository import ImportRepository, ItemChange, NewItem
 from app.imports.rows import RowErrors, ValuesChunk, prefetched
 from app.imports.schemas import CatalogImportResult, CatalogImportSummary
 from app.imports.sheet import Sheet
+from app.models.inventory_item import (
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    PART_NUMBER_MAX_LENGTH,
+)
 
 
 class CatalogRow(NamedTuple):
@@ -61,7 +66,7 @@ class CatalogTally:
 
     def error(self, values: CatalogRow, column: Field, code: str, message: str) -> None:
         found = self.columns.found.get(column)
-        value = values.name if column is Field.NAME else values.part_number
+        value = {Field.NAME: values.name, Field.PART_NUMBER: values.part_number}.get(column)
         self.errors.add(
             RowError(
                 row=values.row,
@@ -106,6 +111,25 @@ class CatalogTally:
         return (item_id, new_part_number, values.part_number_key, new_description)
 
 
+def _unfit(values: CatalogRow) -> tuple[Field, str, str] | None:
+    """Why a row's item could not be created through the API either: (column, code, message)."""
+    for column, text, longest in (
+        (Field.NAME, values.name, NAME_MAX_LENGTH),
+        (Field.PART_NUMBER, values.part_number, PART_NUMBER_MAX_LENGTH),
+        (Field.DESCRIPTION, values.description, DESCRIPTION_MAX_LENGTH),
+    ):
+        label = column.value.replace("_", " ")
+        if text is None:
+            continue
+        if len(text) > longest:
+            message = f"The {label} has {len(text):,} characters; at most {longest:,} fit."
+            return column, "too_long", message
+        if column is not Field.DESCRIPTION and has_control_characters(text):
+            message = f"The {label} holds a control character (a line break, a tab, NUL, ...)."
+            return column, "control_characters", message
+    return None
+
+
 def _plan(
     tally: CatalogTally, chunk: ValuesChunk, found: Sequence[Sequence[Any]]
 ) -> tuple[list[NewItem], dict[str, int], list[ItemChange]]:
@@ -119,6 +143,9 @@ def _plan(
     for position, values in enumerate(_catalog_rows(chunk)):
         if values.name is None or values.name_key is None:
             tally.error(values, Field.NAME, "missing_name", "The row has no name.")
+            continue
+        if (unfit := _unfit(values)) is not None:
+            tally.error(values, *unfit)
             continue
         match = by_position.get(position)
         if match is not None and match[1] is not None:

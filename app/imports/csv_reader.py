@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from app.core.errors import UnsupportedMediaType
+from app.core.text import BINARY_CONTROL
 from app.imports.columns import Columns, Layout, resolve
 from app.imports.errors import unreadable
 from app.imports.formats import SUPPORTED
@@ -35,7 +36,6 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SEP_LINE = re.compile(r"sep=(.)\r?\n?", re.IGNORECASE)
 _CHUNK = 1 << 20
 _HEAD = 1 << 16
@@ -58,7 +58,7 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 
 def _refuse_control_characters(text: str) -> None:
-    if _CONTROL.search(text):
+    if BINARY_CONTROL.search(text):
         raise UnsupportedMediaType(
             f"The file is neither a workbook nor text: it holds binary content (NUL or "
             f"control characters). Upload {SUPPORTED}."

@@ -13,7 +13,7 @@ from typing import TypeVar
 import anyio
 
 from app.core.errors import PayloadTooLarge
-from app.core.text import name_key, part_number_key
+from app.core.text import BINARY_CONTROL, name_key, part_number_key
 from app.exports.formula_guard import restored
 from app.imports.cells import (
     Cell,
@@ -167,6 +167,12 @@ class _RowReader:
             self._fail(number, column, value, exc)
             return None
 
+    def _binary(self, number: int, position: int, text: str) -> None:
+        column = self.columns[position]
+        assert column is not None
+        message = "The cell holds control characters (NUL and the like) that no name holds."
+        self._fail(number, column, text, CellError("control_characters", message))
+
     def _quantity(self, number: int, value: Cell) -> int | None:
         try:
             return parse_quantity(value, from_csv=self.from_csv)
@@ -187,9 +193,13 @@ class _RowReader:
             if value.__class__ is str:
                 text = value.strip()
                 # An export's neutralised cell ('=...) reads back as the text it was.
-                texts.append(
-                    (restored(text) if text[:1] == "'" and self.from_csv else text) or None
-                )
+                if self.from_csv:
+                    texts.append((restored(text) if text[:1] == "'" else text) or None)
+                elif BINARY_CONTROL.search(text):  # a CSV file with these was refused whole
+                    self._binary(number, position, text)
+                    texts.append(None)
+                else:
+                    texts.append(text or None)
             else:
                 texts.append(None if value is None else self._text(number, position, value))
         name, part_number, description = texts

@@ -88,6 +88,11 @@ async def test_numeric_part_number_cells_in_a_workbook_become_exact_text(
         ([["Hammer 500 g", "OTHER", ""]], "part_number_mismatch", [2]),
         ([["Saw", "000123", ""]], "part_number_taken", [2]),
         ([["Hammer 500 g", ""], ["Hammer 500 g", ""]], "duplicate_item", [2, 3]),
+        ([["x" * 201, "", ""]], "too_long", [2]),
+        ([["Saw", "P" * 101, ""]], "too_long", [2]),
+        ([["Saw", "", "d" * 4001]], "too_long", [2]),
+        ([["Saw\nblade", "", ""]], "control_characters", [2]),
+        ([["Saw", "A\r\n1", ""]], "control_characters", [2]),
     ],
 )
 async def test_row_errors_are_listed_and_nothing_is_created(
@@ -124,3 +129,9 @@ async def test_a_sheet_without_a_name_column_is_422(client: httpx.AsyncClient) -
         await load(client, csv_bytes([["Part Number", "Qty"], ["A-1", "2"]])), 422, "name column"
     )
     assert body["errors"][0]["code"] == "missing_column"
+
+
+async def test_the_longest_fields_the_api_takes_load_too(client: httpx.AsyncClient) -> None:
+    sheet = [["Name", "Part Number", "Description"], ["n" * 200, "P" * 100, "d" * 4000]]
+    assert (await load(client, xlsx_bytes(sheet))).status_code == 200
+    assert await catalog(client) == [("n" * 200, "P" * 100, "d" * 4000)]

@@ -12,7 +12,14 @@ import httpx
 import pytest
 
 from tests.builders import assert_error, set_items
-from tests.imports.sheets import FIXTURES, csv_bytes, point_with_catalog, quantities, upload
+from tests.imports.sheets import (
+    FIXTURES,
+    csv_bytes,
+    point_with_catalog,
+    quantities,
+    upload,
+    xlsx_bytes,
+)
 
 MB = 1 << 20
 
@@ -111,3 +118,32 @@ async def test_bytes_that_are_not_utf8_are_read_as_windows_1252_or_refused(
     assert (await upload(client, point, surrogate)).status_code == 200
     undefined = b"Name,Qty\r\n\x81\x8d\x8f\x90\x9d,1\r\n"  # undefined in cp1252 too
     assert_error(await upload(client, point, undefined), 415, "utf-8, utf-16 or windows-1252")
+
+
+def _xlsx_escaping(rows: list[list[object]], plain: str, escaped: str) -> bytes:
+    """An XLSX whose text *plain* is written as OOXML's escape *escaped* (``_x0000_``): the
+    one way a workbook's XML carries characters XML itself cannot."""
+    source = zipfile.ZipFile(BytesIO(xlsx_bytes(rows)))
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            package.writestr(info, source.read(info).replace(plain.encode(), escaped.encode()))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("escape", ["_x0000_", "_x0007_", "_x007F_"])
+async def test_workbook_cells_with_nul_or_other_control_characters_are_row_errors(
+    client: httpx.AsyncClient, escape: str
+) -> None:
+    point, ids = await point_with_catalog(client)
+    rows: list[list[object]] = [["Name", "Qty"], ["Drill 6 mm HSS", 3], ["Hammer BAD", 2]]
+    sheet = _xlsx_escaping(rows, "BAD", escape)
+    body = assert_error(await upload(client, point, sheet, filename="count.xlsx"), 422)
+    assert [(e["row"], e["code"]) for e in body["errors"]] == [(3, "control_characters")]
+    assert await quantities(client, point, ids) == {}
+    catalog = await client.post(
+        "/api/items/import", files={"file": ("catalog.xlsx", sheet, "application/octet-stream")}
+    )
+    assert [(e["row"], e["code"]) for e in assert_error(catalog, 422)["errors"]] == [
+        (3, "control_characters")
+    ]
