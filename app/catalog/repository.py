@@ -17,8 +17,10 @@ class ItemRepository:
     async def list_all(self) -> Sequence[InventoryItem]:
         return (await self.session.scalars(select(InventoryItem).order_by(InventoryItem.id))).all()
 
-    async def get(self, item_id: int) -> InventoryItem | None:
-        return await self.session.get(InventoryItem, item_id)
+    async def get(self, item_id: int, *, for_update: bool = False) -> InventoryItem | None:
+        """The item; ``for_update`` locks its row (PostgreSQL) until the transaction ends, so
+        no point can take it meanwhile (their writes hold a key-share lock on it)."""
+        return await self.session.get(InventoryItem, item_id, with_for_update=for_update)
 
     async def create(
         self, *, name: str, part_number: str | None, description: str

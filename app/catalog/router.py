@@ -1,5 +1,6 @@
 """``/api/items``: the catalog of items that inventory points hold quantities of."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
@@ -49,14 +50,19 @@ RepositoryDep = Annotated[ItemRepository, Depends(get_repository)]
 ItemID = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the inventory item.")]
 
 
-async def existing_item(item_id: ItemID, repository: RepositoryDep) -> InventoryItem:
-    item = await repository.get(item_id)
-    if item is None:
-        raise NotFound(f"Inventory item {item_id} does not exist.")
-    return item
+def _item(*, for_update: bool) -> Callable[..., Awaitable[InventoryItem]]:
+    async def existing_item(item_id: ItemID, repository: RepositoryDep) -> InventoryItem:
+        item = await repository.get(item_id, for_update=for_update)
+        if item is None:
+            raise NotFound(f"Inventory item {item_id} does not exist.")
+        return item
+
+    return existing_item
 
 
-ItemDep = Annotated[InventoryItem, Depends(existing_item)]
+ItemDep = Annotated[InventoryItem, Depends(_item(for_update=False))]
+# Locked (PostgreSQL): a delete waits for the points writing the item, then sees their stock.
+LockedItemDep = Annotated[InventoryItem, Depends(_item(for_update=True))]
 
 
 @router.get(
@@ -136,7 +142,7 @@ async def update_item(item: ItemDep, body: ItemUpdate, repository: RepositoryDep
     response_class=Response,
     responses=NOT_FOUND | ITEM_IN_USE | VALIDATION_ERROR_RESPONSE,
 )
-async def delete_item(item: ItemDep, repository: RepositoryDep) -> None:
+async def delete_item(item: LockedItemDep, repository: RepositoryDep) -> None:
     """Remove an item from the catalog. Refused with 409 while any inventory point lists it,
     even with quantity 0: remove it from those points first (PATCH the point with
     `{"items": {"<id>": null}}`)."""

@@ -121,12 +121,16 @@ class PointRepository:
         await self.session.flush()
 
     async def unknown_items(self, item_ids: Iterable[int]) -> list[int]:
-        """The ids among ``item_ids`` that no catalog item has, sorted."""
+        """The ids among ``item_ids`` that no catalog item has, sorted. The others are
+        key-share locked (PostgreSQL) until the transaction ends: a concurrent delete of one
+        waits, then finds it stocked, instead of the write failing its foreign key."""
         wanted = set(item_ids)
         if not wanted:
             return []
         found = await self.session.scalars(
-            select(InventoryItem.id).where(InventoryItem.id.in_(wanted))
+            select(InventoryItem.id)
+            .where(InventoryItem.id.in_(wanted))
+            .with_for_update(read=True, key_share=True)
         )
         return sorted(wanted.difference(found))
 

@@ -5,7 +5,8 @@ import asyncio
 import httpx
 import pytest
 
-from tests.builders import assert_error, create_item, create_point, set_items
+from tests.builders import assert_error, create_item, create_point, get_point, set_items
+from tests.imports.sheets import csv_bytes
 
 
 async def test_create_keeps_part_numbers_as_text(client: httpx.AsyncClient) -> None:
@@ -188,3 +189,29 @@ async def test_concurrent_creates_of_one_part_number_let_exactly_one_win(
         )
     )
     assert sorted(r.status_code for r in responses) == [201] + [409] * 5
+
+
+async def test_deleting_an_item_while_points_take_it_is_a_409_or_a_422_never_a_500(
+    committing_client: httpx.AsyncClient,
+) -> None:
+    """PostgreSQL checks a foreign key only at the write: between a request's check that the
+    item exists (or is listed nowhere) and its write, another may change that."""
+    client = committing_client
+    points = [(await create_point(client, f"Crib {n}"))["id"] for n in range(4)]
+    for round_ in range(8):
+        item = (await create_item(client, f"Drill {round_}"))["id"]
+        sheet = csv_bytes([["Name", "Qty"], [f"Drill {round_}", 3]])
+        answers = await asyncio.gather(
+            client.patch(f"/api/inventory/{points[0]}", json={"items": {str(item): 5}}),
+            client.delete(f"/api/items/{item}"),
+            client.patch(f"/api/inventory/{points[1]}", json={"items": {str(item): 7}}),
+            client.post(f"/api/inventory/{points[2]}/import", files={"file": ("c.csv", sheet)}),
+        )
+        assert all(answer.status_code < 500 for answer in answers), [a.text for a in answers]
+        deleted = answers[1].status_code == 204
+        assert answers[1].status_code in (204, 409), answers[1].text
+        listed = {p for p in points if str(item) in (await get_point(client, p))["items"]}
+        # Serial: either the delete came first (nobody lists the item) or it was refused.
+        assert not (deleted and listed), (answers, listed)
+        for point in listed:
+            await set_items(client, point, {item: None})
