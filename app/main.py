@@ -23,6 +23,7 @@ from app.auth.router import router as tokens_router
 from app.catalog.router import router as catalog_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
+from app.core.schemas import DATABASE_BUSY_RESPONSE
 from app.core.settings import Settings, get_settings
 from app.exports.router import router as exports_router
 from app.imports import reader_process
@@ -148,7 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports_router,
         catalog_router,
     ):
-        app.include_router(api, dependencies=[Depends(authorize)], responses=AUTH_RESPONSES)
+        app.include_router(
+            api,
+            dependencies=[Depends(authorize)],
+            responses=AUTH_RESPONSES | DATABASE_BUSY_RESPONSE,
+        )
     app.include_router(tokens_router)  # authorises itself, as admin
     default_openapi = app.openapi
 

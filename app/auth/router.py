@@ -13,6 +13,8 @@ from app.core.db import SessionDep
 from app.core.errors import InvalidRequest, NotFound, field_error
 from app.core.fields import MAX_ID, Name
 from app.core.schemas import (
+    CONCURRENT_CHANGE_RESPONSE,
+    DATABASE_BUSY_RESPONSE,
     NOT_JSON_RESPONSE,
     VALIDATION_ERROR_RESPONSE,
     ReadSchema,
@@ -26,7 +28,7 @@ router = APIRouter(
     prefix="/api/tokens",
     tags=["tokens"],
     dependencies=[Depends(authorize)],
-    responses=AUTH_RESPONSES,
+    responses=AUTH_RESPONSES | DATABASE_BUSY_RESPONSE,
 )
 
 Scope = Literal["read", "write", "admin"]
@@ -117,7 +119,7 @@ async def list_tokens(session: SessionDep) -> dict[int, TokenRead]:
     summary="Revoke an API token",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND | VALIDATION_ERROR_RESPONSE,
+    responses=NOT_FOUND | CONCURRENT_CHANGE_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 async def revoke_token(token_id: TokenID, session: SessionDep, request: Request) -> None:
     """Revoke the token: from now on it gets 401 (in every replica within 5 seconds).

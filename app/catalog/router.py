@@ -128,7 +128,7 @@ async def create_item(body: ItemCreate, repository: RepositoryDep, response: Res
     response_model=ItemRead,
     responses=NOT_FOUND | NAME_TAKEN | NOT_JSON_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
-async def update_item(item: ItemDep, body: ItemUpdate, repository: RepositoryDep) -> ItemRead:
+async def update_item(item: LockedItemDep, body: ItemUpdate, repository: RepositoryDep) -> ItemRead:
     """A JSON merge patch (RFC 7396): fields left out keep their values; `part_number: null`
     removes the part number and `description: null` clears the description."""
     await service.update_item(repository, item=item, patch=body)

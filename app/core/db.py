@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.core.errors import Conflict
+from app.core.errors import Conflict, sqlstate
 from app.core.settings import Settings
 
 _BEGIN_OPTION = "inventory_sqlite_begin"
@@ -149,8 +149,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 def is_unique_violation(exc: IntegrityError) -> bool:
     """True for a unique-index violation on SQLite or PostgreSQL (not FK or CHECK)."""
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+    return sqlstate(exc) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
 
 
 @asynccontextmanager

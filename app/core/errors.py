@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette import status
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -156,7 +157,40 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
 
+# PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole.
+_RETRYABLE = frozenset({"40P01", "40001"})
+
+
+def sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a driver error (asyncpg and psycopg name it differently)."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return str(code) if code is not None else None
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Two database errors that are the client's to retry, not the service's fault: a
+    deadlock between concurrent requests (409) and a SQLite database that stayed locked past
+    the busy timeout (503). Anything else is a bug and stays a 500, logged."""
+    assert isinstance(exc, DBAPIError)
+    if sqlstate(exc) in _RETRYABLE:
+        return JSONResponse(
+            {
+                "detail": "Another request changed the same records at the same moment, so "
+                "this one was stopped; nothing was changed. Send it again."
+            },
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    if "database is locked" in str(exc.orig):
+        return JSONResponse(
+            {"detail": "The database stayed busy with other writes; try again shortly."},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)

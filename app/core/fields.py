@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from app.core.text import has_control_characters
+from app.core.text import has_control_characters, is_valid_unicode
 from app.models.inventory_item import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -20,10 +20,20 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _storable(value: str) -> str:
+    """Text every database can store: no NUL (PostgreSQL refuses it in text) and no lone
+    surrogate (half of a UTF-16 pair, which JSON can spell but UTF-8 cannot)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if not is_valid_unicode(value):
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
+    return value
+
+
 def _no_control_characters(value: str) -> str:
     if has_control_characters(value):
         raise ValueError("must not contain control characters (line breaks, tabs, NUL, ...)")
-    return value
+    return _storable(value)
 
 
 def _whole_number(value: Any) -> Any:
@@ -68,7 +78,7 @@ PartNumber = Annotated[
     ),
     AfterValidator(_no_control_characters),
 ]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(_storable)]
 # The Field before the validator: after it, Pydantic would write ge/le into the JSON schema
 # instead of minimum/maximum.
 Quantity = Annotated[

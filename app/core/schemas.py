@@ -78,3 +78,24 @@ NOT_JSON_RESPONSE: Responses = error_response(
     "The request body must be JSON: send it with Content-Type: application/json "
     "(or application/merge-patch+json).",
 )
+
+
+DATABASE_BUSY_RESPONSE: Responses = {
+    503: {
+        "model": ErrorBody,
+        "description": "The database stayed busy (SQLite: other writes held it past the busy "
+        "timeout); nothing was changed. Retry after the `Retry-After` seconds.",
+        "content": {
+            "application/json": {
+                "example": {"detail": "The database stayed busy with other writes; try again."}
+            }
+        },
+    }
+}
+CONCURRENT_CHANGE_RESPONSE: Responses = error_response(
+    409,
+    "Another request changed the same records at the same moment; nothing was changed. "
+    "Send the request again.",
+    "Another request changed the same records at the same moment, so this one was stopped; "
+    "nothing was changed. Send it again.",
+)

@@ -37,3 +37,12 @@ def part_number_key(part_number: str) -> str:
 def has_control_characters(text: str) -> bool:
     """True when the text holds a control character (C0, DEL or C1)."""
     return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def is_valid_unicode(text: str) -> bool:
+    """False when the text holds a lone surrogate (JSON's "\\ud800"): no UTF-8 for it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

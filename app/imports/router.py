@@ -97,6 +97,13 @@ TOO_LARGE = error_response(
     "The upload is larger than 52,428,800 bytes, the most an import accepts "
     "(INVENTORY_IMPORT_MAX_UPLOAD_BYTES).",
 )
+CATALOG_CHANGED = error_response(
+    409,
+    "Another request changed the catalog while the sheet was imported (a name or part number "
+    "was taken meanwhile); nothing was changed. Upload the file again.",
+    "Another request changed the catalog while the sheet was imported (a name or part number "
+    "was taken meanwhile); nothing was changed. Upload the file again.",
+)
 UNSUPPORTED = error_response(
     415,
     "The file is not a spreadsheet the service reads.",
@@ -258,7 +265,7 @@ async def import_stock_count(
     summary="Import items into the catalog",
     response_model=CatalogImportResult,
     openapi_extra=UPLOAD_BODY,
-    responses=TOO_LARGE | UNSUPPORTED | REJECTED,
+    responses=TOO_LARGE | UNSUPPORTED | REJECTED | CATALOG_CHANGED,
 )
 async def import_catalog(
     request: Request,

@@ -21,6 +21,7 @@ from starlette.requests import Request
 
 from app.core.errors import PayloadTooLarge, UnsupportedMediaType
 from app.imports.errors import unreadable
+from app.models.stock_import import FILENAME_MAX_LENGTH
 
 FIELD = "file"
 
@@ -33,6 +34,17 @@ class Upload:
     filename: str | None
     size: int
     sha256: str
+
+
+def _shown_name(filename: str | None) -> str | None:
+    """The client's file name as the import record keeps it: only a label, so cut to the
+    column's length and cleared of what no database stores (control characters, a lone
+    surrogate); the file's content is told by its bytes, never by this name."""
+    if filename is None:
+        return None
+    # isprintable() is False for control characters, surrogates and unusual white space.
+    text = "".join(ch for ch in filename if ch.isprintable()).strip()[:FILENAME_MAX_LENGTH]
+    return text or None
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -109,7 +121,7 @@ async def received_upload(request: Request, *, max_bytes: int) -> AsyncIterator[
             # where a reader process can open it by name, hashing it on the way.
             size, sha256 = await anyio.to_thread.run_sync(_copy_and_hash, form_file.file, target)
         await form_file.close()
-        yield Upload(path=path, filename=form_file.filename, size=size, sha256=sha256)
+        yield Upload(path=path, filename=_shown_name(form_file.filename), size=size, sha256=sha256)
     finally:
         await form_file.close()
         shutil.rmtree(directory, ignore_errors=True)

@@ -13,7 +13,12 @@ from app.core.db import Database, SessionDep
 from app.core.errors import NotFound, PreconditionFailed
 from app.core.fields import MAX_ID
 from app.core.fingerprint import matches
-from app.core.schemas import NOT_JSON_RESPONSE, VALIDATION_ERROR_RESPONSE, error_response
+from app.core.schemas import (
+    CONCURRENT_CHANGE_RESPONSE,
+    NOT_JSON_RESPONSE,
+    VALIDATION_ERROR_RESPONSE,
+    error_response,
+)
 from app.inventory import service
 from app.inventory.repository import PointRepository, read_point_json
 from app.inventory.schemas import PointCreate, PointRead, PointUpdate
@@ -213,7 +218,7 @@ async def update_point(
     summary="Delete an inventory point",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND | STALE | VALIDATION_ERROR_RESPONSE,
+    responses=NOT_FOUND | STALE | CONCURRENT_CHANGE_RESPONSE | VALIDATION_ERROR_RESPONSE,
 )
 async def delete_point(
     point: LockedPointDep,

@@ -1,9 +1,10 @@
 """``GET /api/inventory/{inv_pt_id}/history``: every change of the point's quantities."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator
 
 from app.core.errors import InvalidRequest, field_error
 from app.core.fields import MAX_ID
@@ -22,6 +23,20 @@ Cursor = Annotated[
         description="The `next_cursor` of the previous page; leave out for the newest.",
     ),
 ]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """The moment in UTC (without a zone, UTC is meant), as the ledger stores it: SQLite
+    compares timestamps as text, so another zone would shift the comparison there."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC") from None
+
+
+Moment = Annotated[datetime, AfterValidator(_in_utc)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Movements per page.")]
 
 
@@ -63,10 +78,10 @@ async def point_history(
         int | None, Query(ge=1, le=MAX_ID, description="Only this item's movements.")
     ] = None,
     since: Annotated[
-        datetime | None, Query(description="Only movements at or after this time (ISO 8601).")
+        Moment | None, Query(description="Only movements at or after this time (ISO 8601).")
     ] = None,
     until: Annotated[
-        datetime | None, Query(description="Only movements before this time (ISO 8601).")
+        Moment | None, Query(description="Only movements before this time (ISO 8601).")
     ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,

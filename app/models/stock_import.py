@@ -7,6 +7,7 @@ from app.models.base import Base
 
 IMPORT_STATUSES = ("applied", "reverted")
 IMPORT_MODES = ("set", "add", "count")
+FILENAME_MAX_LENGTH = 255
 
 
 class StockImport(Base):
@@ -27,7 +28,7 @@ class StockImport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Not a foreign key: the record outlives a deleted point, like the ledger.
     point_id: Mapped[int] = mapped_column(Integer)
-    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(FILENAME_MAX_LENGTH))
     sha256: Mapped[str] = mapped_column(String(64))
     format: Mapped[str] = mapped_column(String(8))
     size: Mapped[int] = mapped_column(BigInteger)

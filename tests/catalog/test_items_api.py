@@ -91,6 +91,30 @@ async def test_create_with_an_invalid_body_is_422_and_creates_nothing(
     assert (await client.get("/api/items/")).json() == {}
 
 
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (rb'{"name": "Drill", "description": "a\u0000b"}', "NUL"),
+        (rb'{"name": "Drill\ud800"}', "lone surrogate"),
+        (rb'{"name": "Drill", "part_number": "\udfff1"}', "lone surrogate"),
+        (rb'{"name": "Drill", "description": "\ud83d"}', "body.description"),
+    ],
+)
+async def test_text_no_database_stores_is_422(
+    client: httpx.AsyncClient, body: bytes, fragment: str
+) -> None:
+    """JSON can spell NUL and half a UTF-16 pair; PostgreSQL stores neither, UTF-8 has no
+    surrogates at all."""
+    headers = {"Content-Type": "application/json"}
+    assert_error(await client.put("/api/items/", content=body, headers=headers), 422, fragment)
+    assert (await client.get("/api/items/")).json() == {}
+    item = (await create_item(client, "Saw"))["id"]
+    patch = body.replace(b'"Drill', b'"Saw')
+    assert_error(
+        await client.patch(f"/api/items/{item}", content=patch, headers=headers), 422, fragment
+    )
+
+
 async def test_get_unknown_item_is_404(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/api/items/777"), 404, "Inventory item 777 does not exist")
 
@@ -215,3 +239,18 @@ async def test_deleting_an_item_while_points_take_it_is_a_409_or_a_422_never_a_5
         assert not (deleted and listed), (answers, listed)
         for point in listed:
             await set_items(client, point, {item: None})
+
+
+async def test_editing_an_item_while_it_is_deleted_is_a_404_never_a_500(
+    committing_client: httpx.AsyncClient,
+) -> None:
+    client = committing_client
+    for round_ in range(8):
+        item = (await create_item(client, f"Saw {round_}"))["id"]
+        edited, deleted = await asyncio.gather(
+            client.patch(f"/api/items/{item}", json={"description": "Hand saw"}),
+            client.delete(f"/api/items/{item}"),
+        )
+        assert deleted.status_code == 204, deleted.text
+        # Serial either way: the edit came first (200), or found no item (404).
+        assert edited.status_code in (200, 404), edited.text

@@ -1,10 +1,17 @@
 """Errors the framework itself raises, in this API's shape: a 405 names every method of the
 path, a body that is not even UTF-8 is a 422 like any other malformed body."""
 
+import sqlite3
+
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
+from app.core.db import Database, create_engine
+from app.core.settings import Settings
+from app.main import create_app
 from tests.builders import assert_error, create_item, create_point
+from tests.conftest import AUTH
 
 
 @pytest.mark.parametrize(
@@ -42,3 +49,29 @@ async def test_an_item_id_that_is_not_a_number_is_404(
     client: httpx.AsyncClient, item_id: str
 ) -> None:
     assert_error(await client.get(f"/api/items/{item_id}"), 404)
+
+
+async def test_a_sqlite_database_locked_past_the_busy_timeout_is_503(settings: Settings) -> None:
+    """Another process holding SQLite's write lock longer than the busy timeout: the writer
+    gives up, and the client is told to retry (503, Retry-After), nothing changed."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    impatient = settings.model_copy(update={"sqlite_busy_timeout_ms": 50})
+    app = create_app(impatient)
+    engine = create_engine(impatient)
+    app.state.database = Database(engine, owns_engine=False)
+    holder = sqlite3.connect(str(url.database), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=AUTH
+        ) as client:
+            response = await client.put("/api/items/", json={"name": "Locked out"})
+            holder.execute("ROLLBACK")
+            assert_error(response, 503, "try again")
+            assert response.headers["retry-after"] == "1"
+            assert (await client.get("/api/items/")).json() == {}
+    finally:
+        holder.close()
+        await engine.dispose()

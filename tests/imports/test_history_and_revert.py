@@ -2,6 +2,7 @@
 
 import hashlib
 from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -65,6 +66,31 @@ async def test_history_pages_with_a_cursor_and_filters_by_item_and_time(
     moment = only_saw["movements"][0]["created_at"]
     assert (await history(client, point, until="2000-01-01T00:00:00Z"))["movements"] == []
     assert len((await history(client, point, since=moment))["movements"]) >= 1
+
+
+async def test_since_and_until_compare_instants_whatever_their_zone(
+    client: httpx.AsyncClient,
+) -> None:
+    point = (await create_point(client))["id"]
+    drill = (await create_item(client, "Drill"))["id"]
+    await set_items(client, point, {drill: 4})
+    made = datetime.fromisoformat((await history(client, point))["movements"][0]["created_at"])
+    # Half an hour after the movement, written in a zone an hour behind UTC: its wall clock
+    # reads half an hour *before* the movement's UTC time.
+    later = (made + timedelta(minutes=30)).astimezone(timezone(timedelta(hours=-1)))
+    assert (await history(client, point, since=later.isoformat()))["movements"] == []
+    assert len((await history(client, point, until=later.isoformat()))["movements"]) == 1
+    naive_earlier = (made - timedelta(minutes=30)).replace(tzinfo=None)  # UTC is meant
+    assert len((await history(client, point, since=naive_earlier.isoformat()))["movements"]) == 1
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+async def test_a_moment_past_the_calendar_in_utc_is_422(
+    client: httpx.AsyncClient, moment: str
+) -> None:
+    point = (await create_point(client))["id"]
+    response = await client.get(f"/api/inventory/{point}/history", params={"since": moment})
+    assert_error(response, 422, "out of range")
 
 
 @pytest.mark.parametrize(
@@ -134,6 +160,35 @@ async def test_an_import_is_recorded_with_its_file_and_its_changes(
         (c["item_id"], c["quantity_before"], c["quantity_after"]) for c in detail["changes"]
     ) == sorted([(ids["drill"], None, 4), (ids["hammer"], None, 2)])
     assert {c["source"] for c in detail["changes"]} == {"import"}
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        (b"a" * 300 + b".csv", "a" * 255),
+        (b"count\x00\x07 crib\x1b.csv", "count crib.csv"),
+        (b"\x01\x02", None),
+    ],
+)
+async def test_an_uploads_file_name_is_kept_as_a_plain_label(
+    client: httpx.AsyncClient, sent: bytes, kept: str | None
+) -> None:
+    """The name is the client's to choose: longer than the record's column, or with bytes no
+    database stores, it is cut and cleaned, never a reason to fail the import."""
+    point, _ = await point_with_catalog(client)
+    sheet = csv_bytes([["Name", "Qty"], ["Drill 6 mm HSS", 4]])
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + sent + b'"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + sheet + b"\r\n--b--\r\n"
+    )
+    response = await client.post(
+        f"/api/inventory/{point}/import",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 200, response.text
+    record = (await client.get(f"/api/inventory/{point}/imports")).json()["imports"][0]
+    assert record["file_name"] == kept
 
 
 async def test_an_unknown_import_is_404(client: httpx.AsyncClient) -> None:

@@ -5,6 +5,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.builders import assert_error, create_item, create_point, get_point, set_items
 from tests.conftest import ClientFactory
@@ -319,3 +321,31 @@ async def test_a_body_over_the_limit_is_413_and_changes_nothing(
         )
         assert_error(streamed, 413, "larger than 2,048 bytes")
         assert len((await client.get("/api/inventory/")).json()) == 1
+
+
+async def test_a_deadlock_victim_is_told_to_send_the_request_again(
+    committing_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """A real PostgreSQL deadlock: another transaction renames point B and then wants point
+    A's row, which the PATCH renaming A to B's old name holds while it waits on that name.
+    The PATCH, which waits longer, is the victim: a 409 saying to retry, not a 500."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: no deadlock")
+    a = (await create_point(committing_client, "A"))["id"]
+    b = (await create_point(committing_client, "B"))["id"]
+    async with engine.connect() as other:
+        await other.execute(text("SET deadlock_timeout = '10s'"))  # so the PATCH's check wins
+        await other.execute(
+            text("UPDATE inventory_point SET name = 'B2', name_key = 'b2' WHERE id = :b"), {"b": b}
+        )
+        patch = asyncio.create_task(
+            committing_client.patch(f"/api/inventory/{a}", json={"name": "B"})
+        )
+        await asyncio.sleep(0.5)  # the PATCH holds A's row and waits on the name B
+        await other.execute(
+            text("SELECT id FROM inventory_point WHERE id = :a FOR UPDATE"), {"a": a}
+        )
+        answer = await patch
+        await other.rollback()
+    assert_error(answer, 409, "send it again")
+    assert (await get_point(committing_client, a))["name"] == "A"
