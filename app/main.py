@@ -19,6 +19,7 @@ from app.auth.access import (
     bootstrap,
     document_security,
 )
+from app.auth.middleware import AuthenticationMiddleware
 from app.auth.router import router as tokens_router
 from app.catalog.router import router as catalog_router
 from app.core.db import Database
@@ -123,6 +124,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.token_cache = TokenCache()
+    # Each middleware added wraps those before it. From the outside in: the request log, CORS
+    # (a browser's preflight carries no token), authentication (a 401 before any body is
+    # read), the body limit.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.import_max_upload_bytes,
+    )
+    app.add_middleware(AuthenticationMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -131,11 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
             expose_headers=["ETag", "X-Request-ID", "Idempotent-Replayed", "Location"],
         )
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.import_max_upload_bytes,
-    )
     # Added last, so outermost: it logs and counts every answer, the limit's 413s too.
     app.add_middleware(RequestMiddleware, metrics=metrics, log_requests=settings.log_requests)
     install_error_handlers(app)

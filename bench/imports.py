@@ -36,10 +36,10 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.memory import PeakMemory  # noqa: E402
 from bench.pipeline import bare_pipeline  # noqa: E402
 from tests.databases import fresh_postgres_database  # noqa: E402
 from tests.live_server import AUTH, running_service  # noqa: E402
+from tests.process_memory import PeakMemory  # noqa: E402
 
 
 @dataclass

@@ -91,14 +91,23 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def authorize(request: Request) -> Principal:
-    """The request's principal, or 401 (no valid token) / 403 (not allowed)."""
+async def authenticate(request: Request) -> Principal:
+    """Who sent the request, or 401 (no token, or one unknown or revoked)."""
     token = _bearer_token(request)
     if token is None:
         raise Unauthorized("Send an API token: Authorization: Bearer <token>.")
     principal = await _principal(request, token)
     if principal is None:
         raise Unauthorized("The API token is not valid (unknown or revoked).")
+    return principal
+
+
+async def authorize(request: Request) -> Principal:
+    """The request's principal, or 403 when its scopes or points do not allow the route.
+    AuthenticationMiddleware has found the principal already (or answered 401)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:  # an app without the middleware
+        principal = await authenticate(request)
     route = getattr(request.scope.get("route"), "path", "")
     needed = (
         "admin"

@@ -85,12 +85,17 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     return field_error(tuple(error["loc"]), message, str(error["type"]))
 
 
-async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
+def render(exc: ServiceError) -> JSONResponse:
+    """The answer for a service error: ``{"detail": ...}`` and its extra fields."""
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     return JSONResponse(
         {"detail": exc.detail, **exc.extra}, status_code=exc.status_code, headers=headers
     )
+
+
+async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return render(exc)
 
 
 def _is_json(content_type: str) -> bool:

@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/inventory.db"
@@ -25,8 +25,20 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         default=None,
-        description="A token accepted as an admin token (for bootstrap and automation).",
+        description="A token accepted as an admin token (for bootstrap and automation); at "
+        "least 16 characters, as random as the tokens the service makes.",
     )
+
+    @field_validator("admin_token")
+    @classmethod
+    def _unguessable(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError(
+                "INVENTORY_ADMIN_TOKEN must have at least 16 characters; make one with: "
+                "python3 -c 'import secrets; print(\"inv_\" + secrets.token_urlsafe(32))'"
+            )
+        return token
+
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (CORS is off if empty).",

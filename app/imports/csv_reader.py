@@ -72,7 +72,11 @@ def detect_encoding(path: Path) -> str:
         if start.startswith(bom):
             if _decodes(path, encoding):
                 return encoding
-            raise unreadable(f"The file starts with a {encoding} byte order mark but is not.")
+            shown = encoding.removesuffix("-sig").upper()
+            raise unreadable(
+                f"The file starts with a {shown} byte order mark, but its text is not valid "
+                f"{shown}."
+            )
     for encoding in ("utf-8", "cp1252"):
         if _decodes(path, encoding):
             return encoding

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,10 +66,15 @@ def _operations(openapi: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def _call(
-    client: httpx.AsyncClient, method: str, path: str, ids: dict[str, int], headers: dict[str, str]
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    ids: dict[str, int],
+    headers: dict[str, str],
+    body: bytes | None = None,
 ) -> httpx.Response:
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
-    return await client.request(method.upper(), url, headers=headers)
+    return await client.request(method.upper(), url, headers=headers, content=body)
 
 
 async def test_every_api_operation_refuses_a_missing_or_wrong_token(
@@ -78,10 +84,17 @@ async def test_every_api_operation_refuses_a_missing_or_wrong_token(
         ids = await _fixtures(admin)
         operations = _operations((await admin.get("/openapi.json")).json())
     assert len(operations) >= 20
+    # A malformed body too: the token is checked before anything reads the body.
+    malformed = {"Content-Type": "application/json"}, b"{\xff"
     async with make_client(headers={}) as anonymous:
         for method, path in operations:
-            for headers in ({}, bearer("inv_not-a-token"), {"Authorization": "Basic eDp5"}):
-                response = await _call(anonymous, method, path, ids, headers)
+            for headers, body in (
+                ({}, None),
+                (bearer("inv_not-a-token"), None),
+                ({"Authorization": "Basic eDp5"}, None),
+                malformed,
+            ):
+                response = await _call(anonymous, method, path, ids, headers, body)
                 assert response.status_code == 401, (method, path, headers, response.text)
                 assert response.headers["www-authenticate"] == "Bearer"
                 assert response.json()["detail"]
@@ -98,14 +111,13 @@ async def test_every_api_operation_refuses_a_token_without_the_scope_or_the_poin
         crib = await make_token(admin, "crib-b", ["write"], [ids["other"]])
     async with make_client(headers={}) as client:
         for method, path in operations:
+            names_a_point = re.search(r"\{(inv_pt_id|ipt_id|import_id)\}", path)
             if path.startswith("/api/tokens"):
                 refused = [read, write, crib]  # admin only
             elif method == "get":
-                refused = []
+                refused = [crib] if names_a_point else []  # its only point is another one
             else:
-                refused = [read]
-            if re.search(r"\{(inv_pt_id|ipt_id|import_id)\}", path):
-                refused.append(crib)  # its only point is another one
+                refused = [read, crib]  # another point, or the catalog, or a new point
             for token in refused:
                 response = await _call(client, method, path, ids, bearer(token))
                 assert response.status_code == 403, (method, path, response.text)
@@ -268,6 +280,27 @@ async def test_the_first_start_without_tokens_makes_an_admin_token_and_logs_it_o
         answer = await client.get("/api/tokens", headers=bearer(printed[0]))
         assert answer.status_code == 200
         assert [t["name"] for t in answer.json().values()] == ["bootstrap-admin"]
+
+
+async def test_with_inventory_admin_token_set_no_bootstrap_token_is_made(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    await asyncio.to_thread(migrate, url)
+    app = create_app(Settings(database_url=url, admin_token=SecretStr("inv_" + "x" * 40)))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        answer = await client.get("/api/tokens", headers=bearer("inv_" + "x" * 40))
+        assert answer.status_code == 200
+        assert answer.json() == {}  # no token was made
+    assert not re.findall(r"inv_[\w-]{40,}", capfd.readouterr().err)
+
+
+def test_a_guessable_inventory_admin_token_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="at least 16 characters"):
+        Settings(admin_token=SecretStr("admin"))
 
 
 def test_tokens_never_appear_in_the_log(tmp_path: Path) -> None:

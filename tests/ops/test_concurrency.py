@@ -2,6 +2,8 @@
 never a lost update, and what is left is what some serial order of the requests leaves."""
 
 import asyncio
+from collections.abc import Awaitable
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -42,6 +44,52 @@ async def _parallel_edits(client: httpx.AsyncClient) -> None:
     assert final == {str(item): n + 1 for n, item in enumerate(items)}  # none lost
 
 
+async def _imports_and_patches_of_one_item(client: httpx.AsyncClient) -> None:
+    """Deliveries (each adds 1), counts (each sets 50) and PATCHes (each sets its own
+    number) of one item at one point, all at once: every one applies, and the ledger is one
+    serial history of them, each step starting where the one before ended."""
+    point = (await client.put("/api/inventory/", json={"name": "Contended"})).json()["id"]
+    bolt = (await client.put("/api/items/", json={"name": "Contended bolt"})).json()["id"]
+    delivery = csv_bytes([["Name", "Qty"], ["Contended bolt", 1]])
+    count = csv_bytes([["Name", "Qty"], ["Contended bolt", 50]])
+    patches = [1000 * (n + 1) for n in range(8)]  # far apart: no delivery reaches the next
+
+    def send(sheet: bytes, mode: str) -> Awaitable[httpx.Response]:
+        return client.post(
+            f"/api/inventory/{point}/import",
+            params={"mode": mode},
+            files={"file": ("s.csv", sheet)},
+        )
+
+    answers = await asyncio.gather(
+        *(send(delivery, "add") for _ in range(12)),
+        *(send(count, "set") for _ in range(4)),
+        *(
+            client.patch(f"/api/inventory/{point}", json={"items": {str(bolt): quantity}})
+            for quantity in patches
+        ),
+    )
+    _no_server_errors(answers)
+    assert [answer.status_code for answer in answers] == [200] * len(answers)
+    page = (
+        await client.get(f"/api/inventory/{point}/history", params={"item_id": bolt, "limit": 1000})
+    ).json()
+    steps = [
+        (m["source"], m["quantity_before"] or 0, m["quantity_after"])
+        for m in reversed(page["movements"])
+    ]
+    for (_, _, after), (_, before, _) in pairwise(steps):
+        assert before == after, steps  # each step starts where the one before ended
+    deliveries = [step for step in steps if step[0] == "import" and step[2] == step[1] + 1]
+    counts = [step for step in steps if step[0] == "import" and step[2] == 50]
+    assert len(deliveries) == 12, steps  # none lost
+    assert 1 <= len(counts) <= 4, steps  # a count right after a count changes nothing
+    assert sorted(a for source, _, a in steps if source == "patch") == patches, steps
+    assert len(steps) == len(deliveries) + len(counts) + len(patches), steps
+    final = (await client.get(f"/api/inventory/{point}")).json()["items"][str(bolt)]
+    assert final == steps[-1][2]
+
+
 async def _delete_during_an_import(client: httpx.AsyncClient) -> None:
     rows = 20_000
     catalog = csv_bytes([["Name"]] + [[f"Nut {n:05d}"] for n in range(rows)])
@@ -54,6 +102,7 @@ async def _delete_during_an_import(client: httpx.AsyncClient) -> None:
         client.post(f"/api/inventory/{point}/import", files={"file": ("s.csv", sheet)})
     )
     await asyncio.sleep(0.2)
+    assert not importing.done()  # the delete comes while the import runs
     deleted = await client.delete(f"/api/inventory/{point}")
     imported = await importing
     _no_server_errors([deleted, imported])
@@ -73,6 +122,7 @@ def test_a_running_server_under_many_clients_stays_consistent(tmp_path: Path, ki
         async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=120) as client:
             await _same_name_at_once(client)
             await _parallel_edits(client)
+            await _imports_and_patches_of_one_item(client)
             await _delete_during_an_import(client)
 
     with service_on(kind, tmp_path) as service:

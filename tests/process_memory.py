@@ -1,4 +1,5 @@
-"""Peak memory of a process and its children (the workbook reader), read from /proc."""
+"""Peak memory of a process and its descendants (the fork server, the sheet reader), read
+from /proc: for the hostile-input tests and the import benchmark."""
 
 import contextlib
 import threading
