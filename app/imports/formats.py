@@ -26,6 +26,9 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+# XML in UTF-16 (a byte order mark, or "<" as two bytes): no spreadsheet program writes it,
+# and the scan for a DTD reads bytes as ASCII.
+_UTF16_XML = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 _INFLATE_CHUNK = 1 << 20
 # Parts below this size may compress as well as they like: only big parts can be bombs.
 _RATIO_FLOOR = 1 << 20
@@ -137,6 +140,12 @@ def _inflate_and_scan(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool
             # ZipExtFile stops at the declared size and checks the CRC at the end, so a part
             # that inflates beyond what the directory says fails here, not in the parser.
             while chunk := stream.read(_INFLATE_CHUNK):
+                if is_xml and not tail and chunk.startswith(_UTF16_XML):
+                    raise unreadable(
+                        f"The workbook part {member.filename!r} is XML in UTF-16, which no "
+                        "spreadsheet program writes; open the file in one and save it again.",
+                        code="xml_not_utf8",
+                    )
                 window = tail + chunk if is_xml else b""
                 if is_xml and _DTD.search(window):
                     raise unreadable(

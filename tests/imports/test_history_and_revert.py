@@ -93,6 +93,16 @@ async def test_a_moment_past_the_calendar_in_utc_is_422(
     assert_error(response, 422, "out of range")
 
 
+@pytest.mark.parametrize("listing", ["history", "imports"])
+@pytest.mark.parametrize("limit", ["0", "1001", "-1", "many"])
+async def test_a_page_size_outside_1_to_1000_is_422(
+    client: httpx.AsyncClient, listing: str, limit: str
+) -> None:
+    point = (await create_point(client))["id"]
+    response = await client.get(f"/api/inventory/{point}/{listing}", params={"limit": limit})
+    assert_error(response, 422, "limit")
+
+
 @pytest.mark.parametrize(
     ("listing", "cursor"),
     [

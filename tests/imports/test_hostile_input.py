@@ -178,6 +178,33 @@ def _xlsx_escaping(rows: list[list[object]], plain: str, escaped: str) -> bytes:
     return buffer.getvalue()
 
 
+def _xlsx_with_a_utf16_dtd() -> bytes:
+    """A workbook whose sheet is UTF-16 XML declaring entities: invisible to a byte scan for
+    "<!DOCTYPE"."""
+    source = zipfile.ZipFile(BytesIO(xlsx_bytes([["Name", "Qty"], ["Drill 6 mm HSS", 1]])))
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                if text.startswith("<?xml"):
+                    text = text.split("?>", 1)[1]
+                declaration = '<?xml version="1.0" encoding="UTF-16"?>'
+                dtd = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                data = (declaration + dtd + text).encode("utf-16")
+            package.writestr(info, data)
+    return buffer.getvalue()
+
+
+async def test_workbook_xml_in_utf16_is_refused(client: httpx.AsyncClient) -> None:
+    point, ids = await point_with_catalog(client)
+    response = await upload(client, point, _xlsx_with_a_utf16_dtd(), filename="count.xlsx")
+    body = assert_error(response, 422, "UTF-16")
+    assert body["errors"][0]["code"] == "xml_not_utf8"
+    assert await quantities(client, point, ids) == {}
+
+
 @pytest.mark.parametrize("escape", ["_x0000_", "_x0007_", "_x007F_"])
 async def test_workbook_cells_with_nul_or_other_control_characters_are_row_errors(
     client: httpx.AsyncClient, escape: str
