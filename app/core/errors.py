@@ -164,6 +164,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 # PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole.
 _RETRYABLE = frozenset({"40P01", "40001"})
+CONCURRENT_CHANGE = (
+    "Another request changed the same records at the same moment, so this one was stopped; "
+    "nothing was changed. Send it again."
+)
+DATABASE_BUSY = "The database stayed busy with other writes; try again shortly."
 
 
 def sqlstate(exc: DBAPIError) -> str | None:
@@ -178,16 +183,10 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
     the busy timeout (503). Anything else is a bug and stays a 500, logged."""
     assert isinstance(exc, DBAPIError)
     if sqlstate(exc) in _RETRYABLE:
-        return JSONResponse(
-            {
-                "detail": "Another request changed the same records at the same moment, so "
-                "this one was stopped; nothing was changed. Send it again."
-            },
-            status_code=status.HTTP_409_CONFLICT,
-        )
+        return JSONResponse({"detail": CONCURRENT_CHANGE}, status_code=status.HTTP_409_CONFLICT)
     if "database is locked" in str(exc.orig):
         return JSONResponse(
-            {"detail": "The database stayed busy with other writes; try again shortly."},
+            {"detail": DATABASE_BUSY},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
         )

@@ -4,6 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.errors import CONCURRENT_CHANGE, DATABASE_BUSY
+
 
 class ReadSchema(BaseModel):
     """A response body, built from ORM rows or mappings."""
@@ -80,22 +82,15 @@ NOT_JSON_RESPONSE: Responses = error_response(
 )
 
 
-DATABASE_BUSY_RESPONSE: Responses = {
-    503: {
-        "model": ErrorBody,
-        "description": "The database stayed busy (SQLite: other writes held it past the busy "
-        "timeout); nothing was changed. Retry after the `Retry-After` seconds.",
-        "content": {
-            "application/json": {
-                "example": {"detail": "The database stayed busy with other writes; try again."}
-            }
-        },
-    }
-}
+DATABASE_BUSY_RESPONSE: Responses = error_response(
+    503,
+    "The database stayed busy (SQLite: other writes held it past the busy timeout); nothing "
+    "was changed. Retry after the `Retry-After` seconds.",
+    DATABASE_BUSY,
+)
 CONCURRENT_CHANGE_RESPONSE: Responses = error_response(
     409,
     "Another request changed the same records at the same moment; nothing was changed. "
     "Send the request again.",
-    "Another request changed the same records at the same moment, so this one was stopped; "
-    "nothing was changed. Send it again.",
+    CONCURRENT_CHANGE,
 )
