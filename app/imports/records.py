@@ -23,6 +23,7 @@ from app.imports.schemas import (
 from app.inventory.router import NOT_FOUND as POINT_NOT_FOUND
 from app.inventory.router import LedgerDep, PointDep
 from app.ledger.router import Cursor, Limit, page_of, parse_cursor
+from app.ledger.schemas import MovementRead
 
 router = APIRouter(tags=["imports"])
 
@@ -54,11 +55,8 @@ async def list_imports(
     records = await ImportRepository(session).records_of_point(
         point.id, before_id=parse_cursor(cursor, largest=MAX_ID), limit=limit
     )
-    listed = [ImportRecordRead.model_validate(record) for record in records[:limit]]
-    more = len(records) > limit
-    return ImportRecordPage(
-        imports=listed, next_cursor=str(listed[-1].id) if more and listed else None
-    )
+    listed, next_cursor = page_of(records, limit, ImportRecordRead)
+    return ImportRecordPage(imports=listed, next_cursor=next_cursor)
 
 
 @router.get(
@@ -82,7 +80,7 @@ async def get_import(
         raise NotFound(f"Import {import_id} does not exist.")
     check_point(principal, record.point_id)
     movements = await ledger.of_import(import_id, before_id=parse_cursor(cursor), limit=limit)
-    changes, next_cursor = page_of(movements, limit)
+    changes, next_cursor = page_of(movements, limit, MovementRead)
     return ImportDetail.model_validate(
         {
             **ImportRecordRead.model_validate(record).model_dump(),

@@ -1,17 +1,18 @@
 """``GET /api/inventory/{inv_pt_id}/history``: every change of the point's quantities."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator
 
 from app.core.errors import InvalidRequest, field_error
 from app.core.fields import MAX_ID
-from app.core.schemas import VALIDATION_ERROR_RESPONSE
+from app.core.schemas import VALIDATION_ERROR_RESPONSE, ReadSchema
 from app.inventory.router import NOT_FOUND, LedgerDep, PointDep
 from app.ledger.schemas import HistoryPage, MovementRead
-from app.models import StockMovement
+from app.models import StockImport, StockMovement
 
 router = APIRouter(tags=["history"])
 
@@ -58,11 +59,15 @@ def parse_cursor(cursor: str | None, *, largest: int = MAX_MOVEMENT_ID) -> int |
     return int(cursor)
 
 
-def page_of(movements: list[StockMovement], limit: int) -> tuple[list[MovementRead], str | None]:
-    """One page and the cursor of the next, from ``limit`` + 1 rows."""
-    listed = [MovementRead.model_validate(movement) for movement in movements[:limit]]
-    more = len(movements) > limit
-    return listed, str(listed[-1].id) if more and listed else None
+Read = TypeVar("Read", bound=ReadSchema)
+
+
+def page_of(
+    rows: Sequence[StockMovement | StockImport], limit: int, schema: type[Read]
+) -> tuple[list[Read], str | None]:
+    """One page and the cursor of the next, from ``limit`` + 1 rows (newest first)."""
+    listed = [schema.model_validate(row) for row in rows[:limit]]
+    return listed, str(rows[limit - 1].id) if len(rows) > limit else None
 
 
 @router.get(
@@ -98,5 +103,5 @@ async def point_history(
         before_id=parse_cursor(cursor),
         limit=limit,
     )
-    listed, next_cursor = page_of(movements, limit)
+    listed, next_cursor = page_of(movements, limit, MovementRead)
     return HistoryPage(movements=listed, next_cursor=next_cursor)

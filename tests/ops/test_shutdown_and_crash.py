@@ -39,10 +39,10 @@ def _stock_a_catalog(service: Service) -> tuple[int, bytes]:
     return point, csv_bytes([["Name", "Qty"]] + [[f"Bolt {n:06d}", 5] for n in range(ROWS)])
 
 
-def _import_then_terminate(
-    service: Service, point: int, sheet: bytes
-) -> httpx.Response | Exception:
-    """Send the import, and SIGTERM the server while it runs; the import's answer."""
+def _import_in_background(
+    service: Service, point: int, sheet: bytes, filename: str = "s.csv"
+) -> tuple[threading.Thread, list[httpx.Response | Exception]]:
+    """Send the import from a thread; the thread, and the list its answer (or error) goes in."""
     outcome: list[httpx.Response | Exception] = []
 
     def send() -> None:
@@ -51,7 +51,7 @@ def _import_then_terminate(
                 httpx.post(
                     f"{service.url}/api/inventory/{point}/import",
                     headers=AUTH,
-                    files={"file": ("s.csv", sheet)},
+                    files={"file": (filename, sheet)},
                     timeout=120,
                 )
             )
@@ -60,6 +60,14 @@ def _import_then_terminate(
 
     sender = threading.Thread(target=send)
     sender.start()
+    return sender, outcome
+
+
+def _import_then_terminate(
+    service: Service, point: int, sheet: bytes
+) -> httpx.Response | Exception:
+    """Send the import, and SIGTERM the server while it runs; the import's answer."""
+    sender, outcome = _import_in_background(service, point, sheet)
     time.sleep(0.4)  # the upload is in; the import has begun
     os.kill(service.pid, signal.SIGTERM)
     sender.join(timeout=120)
@@ -187,23 +195,7 @@ def test_a_server_killed_mid_import_restarts_with_the_quantities_from_before(
                 with sqlite3.connect(database) as connection:
                     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             second = csv_bytes([["Name", "Qty"]] + [[f"Bolt {n:06d}", 7] for n in range(ROWS)])
-            outcome: list[httpx.Response | Exception] = []
-
-            def send() -> None:
-                try:
-                    outcome.append(
-                        httpx.post(
-                            f"{service.url}/api/inventory/{point}/import",
-                            files={"file": ("second.csv", second)},
-                            headers=AUTH,
-                            timeout=120,
-                        )
-                    )
-                except httpx.HTTPError as exc:
-                    outcome.append(exc)
-
-            sender = threading.Thread(target=send)
-            sender.start()
+            sender, outcome = _import_in_background(service, point, second, "second.csv")
             deadline = time.monotonic() + 60
             while not _writing(kind, url, tmp_path / "inventory.db-wal"):
                 assert sender.is_alive(), outcome  # the import may not finish first
