@@ -63,12 +63,46 @@ def _import_in_background(
     return sender, outcome
 
 
+def _writing(kind: str, url: str, wal: Path) -> bool:
+    """Whether the import's transaction has written rows it has not committed: SQLite's
+    write-ahead log grew past the last checkpoint, or PostgreSQL holds a write lock on stock."""
+    if kind == "sqlite":
+        return wal.exists() and wal.stat().st_size > 256 << 10
+    locks = asyncio.run(
+        _postgres(
+            url,
+            "SELECT count(*) FROM pg_locks JOIN pg_class ON pg_class.oid = pg_locks.relation "
+            "WHERE pg_class.relname = 'stock' AND pg_locks.mode = 'RowExclusiveLock'",
+        )
+    )
+    return bool(locks[0][0])
+
+
+def _import_until_it_writes(
+    kind: str, url: str, database: Path, service: Service, point: int, sheet: bytes, name: str
+) -> tuple[threading.Thread, list[httpx.Response | Exception]]:
+    """Send the import in the background and return once its transaction has written rows
+    it has not committed (a fast machine would finish a fixed sleep's import first)."""
+    if kind == "sqlite":  # so the WAL holds only what this import writes
+        with sqlite3.connect(database) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    sender, outcome = _import_in_background(service, point, sheet, name)
+    deadline = time.monotonic() + 60
+    while not _writing(kind, url, database.with_name(database.name + "-wal")):
+        assert sender.is_alive(), outcome  # the import may not finish first
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    return sender, outcome
+
+
 def _import_then_terminate(
-    service: Service, point: int, sheet: bytes
+    service: Service, database: Path, point: int, sheet: bytes
 ) -> httpx.Response | Exception:
-    """Send the import, and SIGTERM the server while it runs; the import's answer."""
-    sender, outcome = _import_in_background(service, point, sheet)
-    time.sleep(0.4)  # the upload is in; the import has begun
+    """Send the import, and SIGTERM the server while it writes; the import's answer."""
+    url = f"sqlite+aiosqlite:///{database}"
+    sender, outcome = _import_until_it_writes(
+        "sqlite", url, database, service, point, sheet, "s.csv"
+    )
     os.kill(service.pid, signal.SIGTERM)
     sender.join(timeout=120)
     # A clean exit: uvicorn shuts down, then re-raises the signal it caught.
@@ -91,7 +125,7 @@ def test_an_import_in_flight_finishes_before_the_server_stops(tmp_path: Path) ->
     database = tmp_path / "inventory.db"
     with running_service(f"sqlite+aiosqlite:///{database}") as service:
         point, sheet = _stock_a_catalog(service)
-        answer = _import_then_terminate(service, point, sheet)
+        answer = _import_then_terminate(service, database, point, sheet)
         log = service.log.read_text()
     assert isinstance(answer, httpx.Response), answer
     assert answer.status_code == 200, answer.text
@@ -108,7 +142,7 @@ def test_an_import_cut_off_by_the_grace_period_rolls_back_whole(tmp_path: Path, 
         f"sqlite+aiosqlite:///{database}", INVENTORY_SHUTDOWN_TIMEOUT=grace
     ) as service:
         point, sheet = _stock_a_catalog(service)
-        answer = _import_then_terminate(service, point, sheet)
+        answer = _import_then_terminate(service, database, point, sheet)
     assert isinstance(answer, Exception) or answer.status_code >= 500, answer
     assert _stock_rows(database, point) == 0
 
@@ -135,21 +169,6 @@ async def _postgres(url: str, query: str) -> list[tuple[object, ...]]:
         return [tuple(row) for row in await connection.fetch(query)]
     finally:
         await connection.close()
-
-
-def _writing(kind: str, url: str, wal: Path) -> bool:
-    """Whether the import's transaction has written rows it has not committed: SQLite's
-    write-ahead log grew past the last checkpoint, or PostgreSQL holds a write lock on stock."""
-    if kind == "sqlite":
-        return wal.exists() and wal.stat().st_size > 256 << 10
-    locks = asyncio.run(
-        _postgres(
-            url,
-            "SELECT count(*) FROM pg_locks JOIN pg_class ON pg_class.oid = pg_locks.relation "
-            "WHERE pg_class.relname = 'stock' AND pg_locks.mode = 'RowExclusiveLock'",
-        )
-    )
-    return bool(locks[0][0])
 
 
 def _assert_intact(kind: str, url: str, database: Path) -> None:
@@ -191,16 +210,10 @@ def test_a_server_killed_mid_import_restarts_with_the_quantities_from_before(
             assert applied.status_code == 200
             before = _quantities(service, point)
             assert len(before) == ROWS
-            if kind == "sqlite":  # so the WAL holds only what the next import writes
-                with sqlite3.connect(database) as connection:
-                    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             second = csv_bytes([["Name", "Qty"]] + [[f"Bolt {n:06d}", 7] for n in range(ROWS)])
-            sender, outcome = _import_in_background(service, point, second, "second.csv")
-            deadline = time.monotonic() + 60
-            while not _writing(kind, url, tmp_path / "inventory.db-wal"):
-                assert sender.is_alive(), outcome  # the import may not finish first
-                assert time.monotonic() < deadline
-                time.sleep(0.005)
+            sender, outcome = _import_until_it_writes(
+                kind, url, database, service, point, second, "second.csv"
+            )
             os.kill(service.pid, signal.SIGKILL)  # rows written, none committed
             sender.join(timeout=60)
             assert service.process.wait(timeout=30) == -signal.SIGKILL
